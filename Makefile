@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# ember: build, test and install.
+#
+#   make            build build/ember
+#   make V=1        show every command
+#   make SAN=1      ASan+UBSan build in build-san/
+#   make test       unit + integration tests, plain and sanitizer builds
+#   make deps       install the Debian packages the build and tests need
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+
+CLANG      ?= clang
+CC         := gcc
+BPFTOOL    ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+		-e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+
+ifeq ($(SAN),1)
+OUTPUT     ?= build-san
+SANFLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+OUTPUT     ?= build
+SANFLAGS   :=
+endif
+
+ifeq ($(V),1)
+Q   :=
+msg :=
+else
+Q   := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+WARNINGS := -Wall -Wextra -Wformat=2 -Wformat-signedness -Wmissing-prototypes \
+	    -Wstrict-prototypes -Wshadow -Wundef -Wvla -Wwrite-strings \
+	    -Wno-format-nonliteral
+CFLAGS   ?= -g -O2
+ALL_CFLAGS := $(CFLAGS) $(SANFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
+	      -Iinclude -Iuser -I$(OUTPUT) -DEMBER_VERSION='"$(VERSION)"' \
+	      $(shell $(PKG_CONFIG) --cflags libbpf libelf zlib 2>/dev/null) $(EXTRA_CFLAGS)
+LIBS     := $(shell $(PKG_CONFIG) --libs libbpf libelf zlib 2>/dev/null || echo -lbpf -lelf -lz)
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
+
+# clang -target bpf does not search the host's multiarch include dir
+# (asm/types.h); borrow clang's own system include list.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+	      -Ivmlinux -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
+
+.PHONY: all clean install uninstall test test-unit test-integration test-plain \
+	test-san deps vmlinux bench format-check
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/ember
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/workloads:
+	$(Q)mkdir -p $@
+
+# -MF/-MT: the object is first written to a temporary name, so name the
+# dependency target explicitly or a header change would not rebuild it.
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+# The skeletons must exist before the first compile; after that -MMD
+# records which object really includes which header.
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/libember.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/ember: $(OUTPUT)/user/main.o $(OUTPUT)/libember.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libember.a | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) $< $(OUTPUT)/libember.a \
+		$(LIBS) -lcmocka -o $@
+
+# Workloads keep frame pointers so user stacks unwind through them.
+$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Wextra -MMD -MP \
+		$< -o $@ -lpthread -lm
+
+test: test-plain test-san
+
+test-plain:
+	$(Q)$(MAKE) test-unit test-integration
+
+test-san:
+	$(Q)$(MAKE) SAN=1 test-unit test-integration
+
+test-unit: $(UNIT_BINS)
+	$(Q)tests/run_unit.sh $(UNIT_BINS)
+
+test-integration: $(OUTPUT)/ember $(WORKLOAD_BINS)
+	$(Q)EMBER=$(abspath $(OUTPUT)/ember) WORKLOADS=$(abspath $(OUTPUT)/workloads) \
+		python3 tests/integration/run.py
+
+bench: $(OUTPUT)/ember $(WORKLOAD_BINS)
+	$(Q)tools/bench_cpu.sh $(OUTPUT)/ember $(OUTPUT)/workloads
+
+deps:
+	$(Q)tools/install_deps.sh
+
+vmlinux:
+	$(Q)tools/gen_vmlinux_h.sh
+
+format-check:
+	$(Q)clang-format --dry-run -Werror bpf/*.c user/*.c user/*.h include/*.h
+
+install: $(OUTPUT)/ember
+	$(Q)install -d $(DESTDIR)$(BINDIR)
+	$(Q)install -m 0755 $(OUTPUT)/ember $(DESTDIR)$(BINDIR)/ember
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/ember
+
+clean:
+	$(Q)rm -rf build build-san
+
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d)

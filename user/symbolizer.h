@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * symbolizer: turns kernel and user addresses into function names.
+ *
+ * It keeps, per process (tgid), the history of its executable mappings,
+ * fed from /proc/PID/maps (processes that exist when recording starts)
+ * and from perf MMAP2/FORK/COMM-exec records (processes and libraries that
+ * appear later). Because the mappings are captured while the process is
+ * alive, processes that have exited by the time a profile is symbolized
+ * resolve like any other.
+ *
+ * ELF files are opened lazily on the first lookup that needs them.
+ */
+#ifndef EMBER_SYMBOLIZER_H
+#define EMBER_SYMBOLIZER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+struct symbolizer;
+
+struct symbolizer_opts {
+	const char *proc_dir;      /* default "/proc" (tests point it at fixtures) */
+	const char *kallsyms_path; /* default "/proc/kallsyms" */
+	const char *debug_dir;     /* default "/usr/lib/debug" */
+};
+
+enum sym_status {
+	SYM_OK = 0,        /* name is set */
+	SYM_NO_SYMBOL,     /* mapping known, no symbol covers the address: module+offset */
+	SYM_NO_MAPPING,    /* no mapping covers the address: [unknown] */
+};
+
+struct sym_result {
+	enum sym_status status;
+	const char *name;   /* symbol name (SYM_OK), owned by the symbolizer */
+	const char *module; /* path of the mapped file ("[vdso]", ...), NULL for SYM_NO_MAPPING */
+	__u64 offset;       /* SYM_OK: addr - symbol start; SYM_NO_SYMBOL: file offset in module */
+};
+
+struct symbolizer_stats {
+	__u64 dsos_opened;        /* ELF files loaded */
+	__u64 dsos_failed;        /* could not be opened or parsed */
+	__u64 build_id_mismatch;  /* file on disk differs from the mapped one */
+	__u64 debug_files_used;   /* symbols came from a debuglink / .build-id file */
+};
+
+struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);
+void symbolizer__free(struct symbolizer *s);
+
+/* Address-space tracking. time is CLOCK_MONOTONIC ns; records may arrive
+ * slightly out of order across CPUs, so exec uses it to discard stale maps. */
+int symbolizer__scan_pid(struct symbolizer *s, __u32 tgid, __u64 time);
+void symbolizer__mmap(struct symbolizer *s, __u32 tgid, __u64 start, __u64 len,
+		      __u64 pgoff, const __u8 *build_id, unsigned int build_id_size,
+		      const char *path, __u64 time);
+void symbolizer__fork(struct symbolizer *s, __u32 parent_tgid, __u32 child_tgid, __u64 time);
+void symbolizer__exec(struct symbolizer *s, __u32 tgid, __u64 time);
+bool symbolizer__knows(const struct symbolizer *s, __u32 tgid);
+
+/* Lookups. Callers pass return addresses minus one for non-leaf frames. */
+int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_result *res);
+int symbolizer__kernel(struct symbolizer *s, __u64 addr, struct sym_result *res);
+
+void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st);
+
+#endif
