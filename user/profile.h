@@ -55,7 +55,8 @@ size_t profile__nr_stacks(const struct profile *p);
 /* Stacks in insertion order until profile__sort(). */
 void profile__stack(const struct profile *p, size_t i, struct profile_stack *out);
 int64_t profile__total(const struct profile *p, unsigned int type);
-/* Sort stacks by their frame names, root first (folded order). */
-void profile__sort(struct profile *p);
+/* Sort stacks by their frame names, root first (folded order). Stacks that
+ * differ only in addresses end up adjacent. Returns 0 or -ENOMEM. */
+int profile__sort(struct profile *p);
 
 #endif

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "folded.h"
+
+struct linebuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static int lb_putc(struct linebuf *lb, char c)
+{
+	if (lb->len + 1 >= lb->cap) {
+		size_t ncap = lb->cap ? lb->cap * 2 : 1024;
+		char *n = realloc(lb->buf, ncap);
+
+		if (!n)
+			return -ENOMEM;
+		lb->buf = n;
+		lb->cap = ncap;
+	}
+	lb->buf[lb->len++] = c;
+	lb->buf[lb->len] = '\0';
+	return 0;
+}
+
+/* ';' separates frames and a newline ends the record; names come from
+ * process comms and symbol tables, which may hold either, so replace
+ * them (and other control bytes) rather than corrupt the file. */
+static int lb_put_frame(struct linebuf *lb, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+
+		if (c == ';')
+			c = ':';
+		else if ((unsigned char)c < 0x20 || c == 0x7f)
+			c = '?';
+		if (lb_putc(lb, c))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int format_stack(struct linebuf *lb, const struct profile_stack *st)
+{
+	lb->len = 0;
+	if (lb_putc(lb, '\0'))
+		return -ENOMEM;
+	lb->len = 0;
+	for (unsigned int i = 0; i < st->nr_frames; i++) {
+		const struct frame *f = &st->frames[i];
+
+		if (i && lb_putc(lb, ';'))
+			return -ENOMEM;
+		if (lb_put_frame(lb, f->name))
+			return -ENOMEM;
+		if (f->kind == FRAME_KERNEL &&
+		    (lb_putc(lb, '_') || lb_putc(lb, '[') || lb_putc(lb, 'k') || lb_putc(lb, ']')))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+struct line {
+	char *text;
+	int64_t value;
+};
+
+static int cmp_lines(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+
+	return strcmp(x->text, y->text);
+}
+
+int folded__write(struct profile *p, unsigned int type, FILE *out)
+{
+	struct linebuf lb = {};
+	struct profile_stack st;
+	struct line *lines = NULL;
+	size_t n = 0, i;
+	int err = 0;
+
+	if (type >= profile__nr_types(p))
+		return -EINVAL;
+	lines = calloc(profile__nr_stacks(p) + 1, sizeof(*lines));
+	if (!lines)
+		return -ENOMEM;
+	for (i = 0; i < profile__nr_stacks(p); i++) {
+		profile__stack(p, i, &st);
+		if (st.values[type] <= 0 || !st.nr_frames)
+			continue;
+		err = format_stack(&lb, &st);
+		if (err)
+			goto out;
+		lines[n].text = strdup(lb.buf);
+		if (!lines[n].text) {
+			err = -ENOMEM;
+			goto out;
+		}
+		lines[n++].value = st.values[type];
+	}
+	/* Byte order, as `LC_ALL=C sort` gives; stacks that print alike
+	 * (they differ only in addresses) become neighbours and merge. */
+	qsort(lines, n, sizeof(*lines), cmp_lines);
+	for (i = 0; i < n; i++) {
+		int64_t v = lines[i].value;
+
+		while (i + 1 < n && strcmp(lines[i].text, lines[i + 1].text) == 0)
+			v += lines[++i].value;
+		if (fprintf(out, "%s %" PRId64 "\n", lines[i].text, v) < 0) {
+			err = errno ? -errno : -EIO;
+			goto out;
+		}
+	}
+	if (fflush(out))
+		err = -errno;
+out:
+	for (i = 0; i < n; i++)
+		free(lines[i].text);
+	free(lines);
+	free(lb.buf);
+	return err;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Folded-stack writer: the flame-graph input format of flamegraph.pl. */
+#ifndef EMBER_FOLDED_H
+#define EMBER_FOLDED_H
+
+#include <stdio.h>
+#include "profile.h"
+
+/*
+ * One line per unique stack, sorted: frames root to leaf joined by ';',
+ * kernel frames suffixed "_[k]", then a space and the value of the given
+ * type. Stacks that print the same (they differ only in addresses) merge.
+ * Returns 0, or a negative errno (write error, ENOMEM).
+ */
+int folded__write(struct profile *p, unsigned int type, FILE *out);
+
+#endif

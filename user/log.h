@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The one place ember prints errors, warnings and verbose notes. */
+#ifndef EMBER_LOG_H
+#define EMBER_LOG_H
+
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+
+/* "ember: error: ..." on stderr; one line, no trailing newline needed. */
+void p_err(const char *fmt, ...) __printf(1, 2);
+/* "ember: warning: ..." */
+void p_warn(const char *fmt, ...) __printf(1, 2);
+/* "ember: ..." always */
+void p_info(const char *fmt, ...) __printf(1, 2);
+/* "ember: ..." only with -v (level 1) or -vv (level 2) */
+void p_debug(int level, const char *fmt, ...) __printf(2, 3);
+
+void log__set_verbosity(int level);
+int log__verbosity(void);
+
+#endif

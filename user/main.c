@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* ember: where do this program's time and memory go? */
+#include <stdio.h>
+#include <string.h>
+#include "record.h"
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct cmd commands[] = {
+	{ "record", record__main },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ember COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n"
+		"  record   sample CPU stacks into folded stacks (ember record --help)\n"
+		"\n"
+		"  ember --version | --help\n"
+		"\n"
+		"Example: ember record -d 10 -o cpu.folded\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("ember %s\n", EMBER_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "ember: error: unknown command '%s': see 'ember --help'\n", argv[1]);
+	return 2;
+}

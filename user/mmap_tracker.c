@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "mmap_tracker.h"
+#include "symbolizer.h"
+
+/* 64 pages per CPU: a burst of process starts (a shell loop, a build)
+ * emits dozens of records each; losses are counted, not hidden. */
+#define TRACKER_PAGES 64
+
+struct mmap_tracker {
+	struct symbolizer *sym;
+	struct perf_buffer *pb;
+	int map_fd;
+	bool track_all, follow_forks;
+	/* tracked tgids when !track_all: small sorted-free set */
+	__u32 *tgids;
+	size_t nr_tgids, cap_tgids;
+	struct mmap_tracker_stats st;
+};
+
+/* With sample_id_all and sample_type TID|TIME every side-band record ends
+ * with this trailer. */
+struct sample_id {
+	__u32 pid, tid;
+	__u64 time;
+};
+
+struct rec_mmap2 {
+	struct perf_event_header h;
+	__u32 pid, tid;
+	__u64 addr, len, pgoff;
+	union {
+		struct {
+			__u32 maj, min;
+			__u64 ino, ino_generation;
+		};
+		struct {
+			__u8 build_id_size;
+			__u8 reserved1;
+			__u16 reserved2;
+			__u8 build_id[20];
+		};
+	};
+	__u32 prot, flags;
+	char filename[];
+};
+
+struct rec_comm {
+	struct perf_event_header h;
+	__u32 pid, tid;
+	char comm[];
+};
+
+struct rec_fork {
+	struct perf_event_header h;
+	__u32 pid, ppid, tid, ptid;
+	__u64 time;
+};
+
+struct rec_lost {
+	struct perf_event_header h;
+	__u64 id, lost;
+};
+
+__u64 mmap_tracker__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool tracked(const struct mmap_tracker *t, __u32 tgid)
+{
+	if (t->track_all)
+		return true;
+	for (size_t i = 0; i < t->nr_tgids; i++)
+		if (t->tgids[i] == tgid)
+			return true;
+	return false;
+}
+
+void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid)
+{
+	if (t->track_all || tracked(t, tgid))
+		return;
+	if (t->nr_tgids == t->cap_tgids) {
+		size_t ncap = t->cap_tgids ? t->cap_tgids * 2 : 16;
+		__u32 *n = realloc(t->tgids, ncap * sizeof(*n));
+
+		if (!n) {
+			p_warn("out of memory tracking process %u: its frames may stay unnamed", tgid);
+			return;
+		}
+		t->tgids = n;
+		t->cap_tgids = ncap;
+	}
+	t->tgids[t->nr_tgids++] = tgid;
+}
+
+static const struct sample_id *trailer(const struct perf_event_header *h)
+{
+	if (h->size < sizeof(*h) + sizeof(struct sample_id))
+		return NULL;
+	return (const struct sample_id *)((const char *)h + h->size - sizeof(struct sample_id));
+}
+
+static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_header *h)
+{
+	struct mmap_tracker *t = ctx;
+	const struct sample_id *sid = trailer(h);
+
+	(void)cpu;
+	switch (h->type) {
+	case PERF_RECORD_MMAP2: {
+		const struct rec_mmap2 *r = (const void *)h;
+		bool has_bid = h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID;
+		size_t max_name;
+
+		if (!sid || h->size < sizeof(*r) + sizeof(*sid) || !tracked(t, r->pid))
+			break;
+		/* the name is NUL-padded to 8 bytes, but never trust it */
+		max_name = h->size - sizeof(*r) - sizeof(*sid);
+		if (!memchr(r->filename, '\0', max_name))
+			break;
+		t->st.mmaps++;
+		symbolizer__mmap(t->sym, r->pid, r->addr, r->len, r->pgoff,
+				 has_bid ? r->build_id : NULL,
+				 has_bid ? (r->build_id_size > 20 ? 20 : r->build_id_size) : 0,
+				 r->filename, sid->time);
+		break;
+	}
+	case PERF_RECORD_COMM: {
+		const struct rec_comm *r = (const void *)h;
+
+		if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) || !sid || !tracked(t, r->pid))
+			break;
+		t->st.execs++;
+		symbolizer__exec(t->sym, r->pid, sid->time);
+		break;
+	}
+	case PERF_RECORD_FORK: {
+		const struct rec_fork *r = (const void *)h;
+
+		/* a new thread shares its process's maps: nothing to do */
+		if (r->pid == r->ppid || !tracked(t, r->ppid))
+			break;
+		if (!t->track_all) {
+			if (!t->follow_forks)
+				break;
+			mmap_tracker__track(t, r->pid);
+		}
+		t->st.forks++;
+		symbolizer__fork(t->sym, r->ppid, r->pid, r->time);
+		break;
+	}
+	case PERF_RECORD_LOST: {
+		const struct rec_lost *r = (const void *)h;
+
+		t->st.lost_records += r->lost;
+		break;
+	}
+	default:
+		break;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus, int nr_cpus,
+				       bool track_all, bool follow_forks)
+{
+	struct perf_buffer_raw_opts opts = {};
+	struct perf_event_attr attr = {};
+	struct mmap_tracker *t;
+	int *cpu_list = NULL, *map_keys = NULL, n = 0, err;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->sym = sym;
+	t->track_all = track_all;
+	t->follow_forks = follow_forks;
+	t->map_fd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "ember_sideband", sizeof(int),
+				   sizeof(int), nr_cpus, NULL);
+	if (t->map_fd < 0) {
+		err = -errno;
+		p_err("cannot create the side-band event map: %s", strerror(-err));
+		goto fail;
+	}
+
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_DUMMY;
+	attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	attr.sample_id_all = 1;
+	attr.mmap = 1;     /* executable mappings only */
+	attr.mmap2 = 1;
+	attr.comm = 1;
+	attr.comm_exec = 1;
+	attr.task = 1;
+	attr.build_id = 1; /* lets the symbolizer check the file on disk */
+	attr.use_clockid = 1;
+	attr.clockid = CLOCK_MONOTONIC;
+	attr.sample_period = 1;
+	/* Side-band records do not count as events for wakeup_events; wake
+	 * on fill level instead, and consume every buffer on each poll. */
+	attr.watermark = 1;
+	attr.wakeup_watermark = 4096;
+
+	/* The whole machine, on every CPU, even under -C: a target's mmaps
+	 * happen on whatever CPU it runs. */
+	cpu_list = calloc(nr_cpus, sizeof(*cpu_list));
+	map_keys = calloc(nr_cpus, sizeof(*map_keys));
+	if (!cpu_list || !map_keys) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (int c = 0; c < nr_cpus; c++) {
+		if (!cpus[c])
+			continue;
+		cpu_list[n] = c;
+		map_keys[n] = c;
+		n++;
+	}
+	opts.sz = sizeof(opts);
+	opts.cpu_cnt = n;
+	opts.cpus = cpu_list;
+	opts.map_keys = map_keys;
+	t->pb = perf_buffer__new_raw(t->map_fd, TRACKER_PAGES, &attr, on_record, t, &opts);
+	if (!t->pb) {
+		err = -errno;
+		if (err == -EINVAL) {
+			/* kernels before 5.12 have no build ids in mmap2 */
+			attr.build_id = 0;
+			t->pb = perf_buffer__new_raw(t->map_fd, TRACKER_PAGES, &attr, on_record, t,
+						     &opts);
+			err = t->pb ? 0 : -errno;
+		}
+		if (!t->pb) {
+			p_err("cannot open side-band mmap events: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	free(cpu_list);
+	free(map_keys);
+	return t;
+fail:
+	free(cpu_list);
+	free(map_keys);
+	mmap_tracker__free(t);
+	errno = -err;
+	return NULL;
+}
+
+void mmap_tracker__free(struct mmap_tracker *t)
+{
+	if (!t)
+		return;
+	perf_buffer__free(t->pb);
+	if (t->map_fd > 0)
+		close(t->map_fd);
+	free(t->tgids);
+	free(t);
+}
+
+int mmap_tracker__poll(struct mmap_tracker *t, int timeout_ms)
+{
+	int err = perf_buffer__poll(t->pb, timeout_ms);
+
+	if (err < 0)
+		return err;
+	/* Buffers below the watermark did not wake epoll; read them too so
+	 * records are handled while their processes are still alive. */
+	err = perf_buffer__consume(t->pb);
+	return err < 0 ? err : 0;
+}
+
+void mmap_tracker__stats(const struct mmap_tracker *t, struct mmap_tracker_stats *st)
+{
+	*st = t->st;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * mmap_tracker: follows processes' executable mappings, forks and execs
+ * as they happen, from perf's side-band records (a dummy software event
+ * per CPU with mmap2/comm/task records, as `perf record` does), and feeds
+ * them to the symbolizer. This is what lets a process that exits before
+ * the profile ends be symbolized: its maps were seen while it lived.
+ */
+#ifndef EMBER_MMAP_TRACKER_H
+#define EMBER_MMAP_TRACKER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct mmap_tracker;
+struct symbolizer;
+
+struct mmap_tracker_stats {
+	__u64 mmaps, forks, execs;
+	__u64 lost_records; /* PERF_RECORD_LOST: the buffer overflowed */
+};
+
+/* track_all: every process; else only tgids added with
+ * mmap_tracker__track() and, if follow_forks, their descendants. */
+struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus, int nr_cpus,
+				       bool track_all, bool follow_forks);
+void mmap_tracker__free(struct mmap_tracker *t);
+void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid);
+/* Handle all pending records; waits up to timeout_ms for new ones.
+ * Returns 0 or a negative errno (-EINTR when a signal arrived). */
+int mmap_tracker__poll(struct mmap_tracker *t, int timeout_ms);
+void mmap_tracker__stats(const struct mmap_tracker *t, struct mmap_tracker_stats *st);
+
+/* CLOCK_MONOTONIC in ns: the clock the records are stamped with. */
+__u64 mmap_tracker__now(void);
+
+#endif

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The profile model. Strings are interned, so two frames are equal when
+ * their (name, module, addr, kind) are equal as pointers and numbers, and a
+ * stack hashes on those words without touching string bytes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "profile.h"
+
+struct stack_rec {
+	size_t first_frame; /* index into frames[] */
+	unsigned int nr_frames;
+	uint64_t hash; /* while sorting: the old index */
+};
+
+struct profile {
+	struct value_type *types;
+	unsigned int nr_types;
+
+	/* interned strings: open addressing, power-of-two capacity */
+	char **strs;
+	size_t nr_strs, cap_strs;
+
+	struct frame *frames;
+	size_t nr_frames, cap_frames;
+
+	struct stack_rec *stacks;
+	int64_t *values; /* nr_types per stack */
+	size_t nr_stacks, cap_stacks;
+
+	/* stack index + 1, 0 = empty slot */
+	size_t *index;
+	size_t cap_index;
+};
+
+static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	/* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define HASH_SEED 0xcbf29ce484222325ULL
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*arr, ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static const char *intern(struct profile *p, const char *s)
+{
+	size_t mask, i;
+	uint64_t h;
+
+	if (!s)
+		return NULL;
+	if ((p->nr_strs + 1) * 2 > p->cap_strs) {
+		size_t ncap = p->cap_strs ? p->cap_strs * 2 : 256;
+		char **n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return NULL;
+		for (size_t j = 0; j < p->cap_strs; j++) {
+			if (!p->strs[j])
+				continue;
+			h = hash_bytes(HASH_SEED, p->strs[j], strlen(p->strs[j]));
+			for (i = h & (ncap - 1); n[i]; i = (i + 1) & (ncap - 1))
+				;
+			n[i] = p->strs[j];
+		}
+		free(p->strs);
+		p->strs = n;
+		p->cap_strs = ncap;
+	}
+	mask = p->cap_strs - 1;
+	h = hash_bytes(HASH_SEED, s, strlen(s));
+	for (i = h & mask; p->strs[i]; i = (i + 1) & mask) {
+		if (strcmp(p->strs[i], s) == 0)
+			return p->strs[i];
+	}
+	p->strs[i] = strdup(s);
+	if (!p->strs[i])
+		return NULL;
+	p->nr_strs++;
+	return p->strs[i];
+}
+
+struct profile *profile__new(const struct value_type *types, unsigned int nr_types)
+{
+	struct profile *p;
+
+	if (!nr_types)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->types = calloc(nr_types, sizeof(*p->types));
+	if (!p->types)
+		goto err;
+	p->nr_types = nr_types;
+	for (unsigned int i = 0; i < nr_types; i++) {
+		p->types[i].type = intern(p, types[i].type);
+		p->types[i].unit = intern(p, types[i].unit);
+		if (!p->types[i].type || !p->types[i].unit)
+			goto err;
+	}
+	return p;
+err:
+	profile__free(p);
+	return NULL;
+}
+
+void profile__free(struct profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->cap_strs; i++)
+		free(p->strs[i]);
+	free(p->strs);
+	free(p->types);
+	free(p->frames);
+	free(p->stacks);
+	free(p->values);
+	free(p->index);
+	free(p);
+}
+
+static uint64_t hash_frames(const struct frame *f, unsigned int nr)
+{
+	uint64_t h = HASH_SEED;
+
+	for (unsigned int i = 0; i < nr; i++) {
+		h = hash_bytes(h, &f[i].name, sizeof(f[i].name));
+		h = hash_bytes(h, &f[i].module, sizeof(f[i].module));
+		h = hash_bytes(h, &f[i].addr, sizeof(f[i].addr));
+		h = hash_bytes(h, &f[i].kind, sizeof(f[i].kind));
+	}
+	return h;
+}
+
+static int frames_equal(const struct frame *a, const struct frame *b, unsigned int nr)
+{
+	for (unsigned int i = 0; i < nr; i++) {
+		if (a[i].name != b[i].name || a[i].module != b[i].module ||
+		    a[i].addr != b[i].addr || a[i].kind != b[i].kind)
+			return 0;
+	}
+	return 1;
+}
+
+static int rebuild_index(struct profile *p, size_t ncap)
+{
+	size_t *n = calloc(ncap, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	for (size_t s = 0; s < p->nr_stacks; s++) {
+		size_t i = p->stacks[s].hash & (ncap - 1);
+
+		while (n[i])
+			i = (i + 1) & (ncap - 1);
+		n[i] = s + 1;
+	}
+	free(p->index);
+	p->index = n;
+	p->cap_index = ncap;
+	return 0;
+}
+
+int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_frames,
+		 const int64_t *values)
+{
+	struct frame *tmp = NULL;
+	struct stack_rec *rec;
+	size_t i, mask, s;
+	uint64_t h;
+	int err = -ENOMEM;
+
+	tmp = malloc((nr_frames ? nr_frames : 1) * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	for (i = 0; i < nr_frames; i++) {
+		tmp[i] = frames[i];
+		tmp[i].name = intern(p, frames[i].name ? frames[i].name : "[unknown]");
+		tmp[i].module = frames[i].module ? intern(p, frames[i].module) : NULL;
+		if (!tmp[i].name || (frames[i].module && !tmp[i].module))
+			goto out;
+	}
+
+	if ((p->nr_stacks + 1) * 2 > p->cap_index &&
+	    rebuild_index(p, p->cap_index ? p->cap_index * 2 : 1024))
+		goto out;
+
+	h = hash_frames(tmp, nr_frames);
+	mask = p->cap_index - 1;
+	for (i = h & mask; p->index[i]; i = (i + 1) & mask) {
+		s = p->index[i] - 1;
+		rec = &p->stacks[s];
+		if (rec->hash == h && rec->nr_frames == nr_frames &&
+		    frames_equal(&p->frames[rec->first_frame], tmp, nr_frames)) {
+			for (unsigned int t = 0; t < p->nr_types; t++)
+				p->values[s * p->nr_types + t] += values[t];
+			err = 0;
+			goto out;
+		}
+	}
+
+	if (grow((void **)&p->frames, &p->cap_frames, p->nr_frames + nr_frames, sizeof(*p->frames)))
+		goto out;
+	if (p->nr_stacks + 1 > p->cap_stacks) {
+		size_t ncap = p->cap_stacks ? p->cap_stacks * 2 : 256;
+		struct stack_rec *ns = realloc(p->stacks, ncap * sizeof(*ns));
+		int64_t *nv;
+
+		if (!ns)
+			goto out;
+		p->stacks = ns;
+		nv = realloc(p->values, ncap * p->nr_types * sizeof(*nv));
+		if (!nv)
+			goto out;
+		p->values = nv;
+		p->cap_stacks = ncap;
+	}
+	memcpy(&p->frames[p->nr_frames], tmp, nr_frames * sizeof(*tmp));
+	s = p->nr_stacks++;
+	p->stacks[s].first_frame = p->nr_frames;
+	p->stacks[s].nr_frames = nr_frames;
+	p->stacks[s].hash = h;
+	p->nr_frames += nr_frames;
+	memcpy(&p->values[s * p->nr_types], values, p->nr_types * sizeof(*values));
+	p->index[i] = s + 1;
+	err = 0;
+out:
+	free(tmp);
+	return err;
+}
+
+unsigned int profile__nr_types(const struct profile *p)
+{
+	return p->nr_types;
+}
+
+const struct value_type *profile__type(const struct profile *p, unsigned int i)
+{
+	return i < p->nr_types ? &p->types[i] : NULL;
+}
+
+size_t profile__nr_stacks(const struct profile *p)
+{
+	return p->nr_stacks;
+}
+
+void profile__stack(const struct profile *p, size_t i, struct profile_stack *out)
+{
+	const struct stack_rec *rec = &p->stacks[i];
+
+	out->frames = &p->frames[rec->first_frame];
+	out->nr_frames = rec->nr_frames;
+	out->values = &p->values[i * p->nr_types];
+}
+
+int64_t profile__total(const struct profile *p, unsigned int type)
+{
+	int64_t sum = 0;
+
+	for (size_t s = 0; s < p->nr_stacks; s++)
+		sum += p->values[s * p->nr_types + type];
+	return sum;
+}
+
+static int cmp_stacks(const void *a, const void *b, void *arg)
+{
+	const struct profile *p = arg;
+	const struct stack_rec *x = a, *y = b;
+	const struct frame *fx = &p->frames[x->first_frame];
+	const struct frame *fy = &p->frames[y->first_frame];
+	unsigned int n = x->nr_frames < y->nr_frames ? x->nr_frames : y->nr_frames;
+	int c;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (fx[i].name != fy[i].name) {
+			c = strcmp(fx[i].name, fy[i].name);
+			if (c)
+				return c;
+		}
+		if (fx[i].kind != fy[i].kind)
+			return fx[i].kind < fy[i].kind ? -1 : 1;
+	}
+	if (x->nr_frames != y->nr_frames)
+		return x->nr_frames < y->nr_frames ? -1 : 1;
+	return 0;
+}
+
+int profile__sort(struct profile *p)
+{
+	size_t n = p->nr_stacks, *order;
+	struct stack_rec *recs;
+	int64_t *vals;
+	int err = -ENOMEM;
+
+	if (n < 2)
+		return 0;
+	/* Sort records tagged with their old index, then permute values. */
+	recs = malloc(n * sizeof(*recs));
+	order = malloc(n * sizeof(*order));
+	vals = malloc(n * p->nr_types * sizeof(*vals));
+	if (!recs || !order || !vals)
+		goto out;
+	memcpy(recs, p->stacks, n * sizeof(*recs));
+	for (size_t i = 0; i < n; i++)
+		recs[i].hash = i;
+	qsort_r(recs, n, sizeof(*recs), cmp_stacks, p);
+	for (size_t i = 0; i < n; i++) {
+		order[i] = recs[i].hash;
+		memcpy(&vals[i * p->nr_types], &p->values[order[i] * p->nr_types],
+		       p->nr_types * sizeof(*vals));
+		recs[i].hash = p->stacks[order[i]].hash;
+	}
+	memcpy(p->stacks, recs, n * sizeof(*recs));
+	memcpy(p->values, vals, n * p->nr_types * sizeof(*vals));
+	err = rebuild_index(p, p->cap_index);
+out:
+	free(recs);
+	free(order);
+	free(vals);
+	return err;
+}
