@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The folded writer, read back line by line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "folded.h"
+#include "profile.h"
+
+static const struct value_type types[] = { { "samples", "count" }, { "x", "count" } };
+
+/* Write the profile to memory and return the text (caller frees). */
+static char *write_to_string(struct profile *p, unsigned int type, int *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	*err = folded__write(p, type, f);
+	fclose(f);
+	return buf;
+}
+
+static void add(struct profile *p, int64_t v, int n, ...)
+{
+	struct frame f[16] = {};
+	int64_t vals[2] = { v, v * 10 };
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n; i++) {
+		f[i].name = va_arg(ap, const char *);
+		f[i].kind = va_arg(ap, int);
+		f[i].addr = va_arg(ap, int);
+	}
+	va_end(ap);
+	assert_int_equal(profile__add(p, f, n, vals), 0);
+}
+
+static void test_format_order_and_kernel_suffix(void **state)
+{
+	struct profile *p = profile__new(types, 2);
+	char *out;
+	int err;
+
+	(void)state;
+	add(p, 5, 3, "app", FRAME_PROCESS, 0, "main", FRAME_USER, 0, "work", FRAME_USER, 0);
+	add(p, 2, 4, "app", FRAME_PROCESS, 0, "main", FRAME_USER, 0, "read", FRAME_USER, 0,
+	    "vfs_read", FRAME_KERNEL, 0);
+	add(p, 7, 2, "kworker/0:1", FRAME_PROCESS, 0, "worker_thread", FRAME_KERNEL, 0);
+	add(p, 1, 2, "app", FRAME_PROCESS, 0, "[unknown]", FRAME_USER, 0);
+	out = write_to_string(p, 0, &err);
+	assert_int_equal(err, 0);
+	assert_string_equal(out, "app;[unknown] 1\n"
+				 "app;main;read;vfs_read_[k] 2\n"
+				 "app;main;work 5\n"
+				 "kworker/0:1;worker_thread_[k] 7\n");
+	free(out);
+	/* the second value type */
+	out = write_to_string(p, 1, &err);
+	assert_int_equal(err, 0);
+	assert_non_null(strstr(out, "app;main;work 50\n"));
+	free(out);
+	profile__free(p);
+}
+
+static void test_same_text_merges(void **state)
+{
+	struct profile *p = profile__new(types, 1);
+	char *out;
+	int err;
+
+	(void)state;
+	/* two addresses inside one function: distinct in the model, one line */
+	add(p, 3, 2, "app", FRAME_PROCESS, 0, "spin", FRAME_USER, 0x10);
+	add(p, 4, 2, "app", FRAME_PROCESS, 0, "spin", FRAME_USER, 0x20);
+	assert_int_equal(profile__nr_stacks(p), 2);
+	out = write_to_string(p, 0, &err);
+	assert_int_equal(err, 0);
+	assert_string_equal(out, "app;spin 7\n");
+	free(out);
+	profile__free(p);
+}
+
+static void test_hostile_names_and_zero_values(void **state)
+{
+	struct profile *p = profile__new(types, 1);
+	char *out;
+	int err;
+
+	(void)state;
+	add(p, 1, 2, "a;b\nc", FRAME_PROCESS, 0, "operator new(unsigned long)", FRAME_USER, 0);
+	add(p, 0, 2, "idle", FRAME_PROCESS, 0, "nothing", FRAME_USER, 0);
+	out = write_to_string(p, 0, &err);
+	assert_int_equal(err, 0);
+	/* ';' and newlines cannot appear inside a frame; spaces can (the
+	 * count follows the last space) */
+	assert_string_equal(out, "a:b?c;operator new(unsigned long) 1\n");
+	free(out);
+	profile__free(p);
+}
+
+static void test_write_error_reported(void **state)
+{
+	struct profile *p = profile__new(types, 1);
+	FILE *f = fopen("/dev/full", "w");
+
+	(void)state;
+	if (!f)
+		skip();
+	add(p, 1, 2, "app", FRAME_PROCESS, 0, "main", FRAME_USER, 0);
+	assert_true(folded__write(p, 0, f) < 0);
+	fclose(f);
+	assert_int_equal(folded__write(p, 5, stdout), -22);
+	profile__free(p);
+}
+
+static void test_big_profile_sorted_bytewise(void **state)
+{
+	struct profile *p = profile__new(types, 1);
+	char name[32], *out, *line, *save = NULL, prev[256] = "";
+	int err, lines = 0;
+	int64_t sum = 0;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "f%d", (i * 7919) % 3000);
+		add(p, i + 1, 3, "app", FRAME_PROCESS, 0, name, FRAME_USER, 0, "leaf",
+		    i % 2 ? FRAME_KERNEL : FRAME_USER, 0);
+	}
+	out = write_to_string(p, 0, &err);
+	assert_int_equal(err, 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' ');
+
+		assert_non_null(sp);
+		sum += atoll(sp + 1);
+		*sp = '\0';
+		assert_true(strcmp(prev, line) < 0);
+		snprintf(prev, sizeof(prev), "%s", line);
+		lines++;
+	}
+	assert_int_equal(lines, 3000);
+	assert_int_equal(sum, 3000 * 3001 / 2);
+	free(out);
+	profile__free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_order_and_kernel_suffix),
+		cmocka_unit_test(test_same_text_merges),
+		cmocka_unit_test(test_hostile_names_and_zero_values),
+		cmocka_unit_test(test_write_error_reported),
+		cmocka_unit_test(test_big_profile_sorted_bytewise),
+	};
+
+	return cmocka_run_group_tests_name("folded", tests, NULL, NULL);
+}

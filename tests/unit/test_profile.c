@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The profile model: merging, interning, totals, sorting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "profile.h"
+
+static const struct value_type two_types[] = {
+	{ "samples", "count" },
+	{ "cpu", "nanoseconds" },
+};
+
+static struct frame fr(const char *name, enum frame_kind kind)
+{
+	struct frame f = { .name = name, .kind = kind };
+
+	return f;
+}
+
+static void test_merge_equal_stacks(void **state)
+{
+	struct profile *p = profile__new(two_types, 2);
+	char buf1[8], buf2[8];
+	struct frame a[2], b[2];
+	int64_t v1[2] = { 1, 10 }, v2[2] = { 2, 20 };
+	struct profile_stack st;
+
+	(void)state;
+	assert_non_null(p);
+	/* equal text in different buffers must still merge: names are interned */
+	strcpy(buf1, "main");
+	strcpy(buf2, "main");
+	a[0] = fr("app", FRAME_PROCESS);
+	a[1] = fr(buf1, FRAME_USER);
+	b[0] = fr("app", FRAME_PROCESS);
+	b[1] = fr(buf2, FRAME_USER);
+	assert_int_equal(profile__add(p, a, 2, v1), 0);
+	assert_int_equal(profile__add(p, b, 2, v2), 0);
+	assert_int_equal(profile__nr_stacks(p), 1);
+	profile__stack(p, 0, &st);
+	assert_int_equal(st.nr_frames, 2);
+	assert_string_equal(st.frames[1].name, "main");
+	assert_ptr_not_equal(st.frames[1].name, buf1);
+	assert_int_equal(st.values[0], 3);
+	assert_int_equal(st.values[1], 30);
+	assert_int_equal(profile__total(p, 0), 3);
+	assert_int_equal(profile__total(p, 1), 30);
+	profile__free(p);
+}
+
+static void test_kind_and_depth_distinguish(void **state)
+{
+	struct profile *p = profile__new(two_types, 1);
+	struct frame u[2] = { fr("app", FRAME_PROCESS), fr("read", FRAME_USER) };
+	struct frame k[2] = { fr("app", FRAME_PROCESS), fr("read", FRAME_KERNEL) };
+	int64_t one = 1;
+
+	(void)state;
+	assert_int_equal(profile__add(p, u, 2, &one), 0);
+	assert_int_equal(profile__add(p, k, 2, &one), 0);
+	assert_int_equal(profile__add(p, u, 1, &one), 0);
+	assert_int_equal(profile__nr_stacks(p), 3);
+	assert_int_equal(profile__total(p, 0), 3);
+	profile__free(p);
+}
+
+static void test_many_stacks_and_sort(void **state)
+{
+	struct profile *p = profile__new(two_types, 1);
+	struct profile_stack st;
+	char name[32];
+
+	(void)state;
+	/* enough to grow the index and string table several times */
+	for (int round = 0; round < 2; round++) {
+		for (int i = 4999; i >= 0; i--) {
+			struct frame f[3] = { fr("app", FRAME_PROCESS), fr("main", FRAME_USER),
+					      fr(name, FRAME_USER) };
+			int64_t v = i + 1;
+
+			snprintf(name, sizeof(name), "fn%05d", i);
+			assert_int_equal(profile__add(p, f, 3, &v), 0);
+		}
+	}
+	assert_int_equal(profile__nr_stacks(p), 5000);
+	assert_int_equal(profile__sort(p), 0);
+	for (size_t i = 0; i < 5000; i++) {
+		profile__stack(p, i, &st);
+		snprintf(name, sizeof(name), "fn%05zu", i);
+		assert_string_equal(st.frames[2].name, name);
+		assert_int_equal(st.values[0], 2 * (int64_t)(i + 1));
+	}
+	/* the index still finds stacks after sorting */
+	{
+		struct frame f[3] = { fr("app", FRAME_PROCESS), fr("main", FRAME_USER),
+				      fr("fn00042", FRAME_USER) };
+		int64_t v = 1000;
+
+		assert_int_equal(profile__add(p, f, 3, &v), 0);
+		assert_int_equal(profile__nr_stacks(p), 5000);
+		profile__stack(p, 42, &st);
+		assert_int_equal(st.values[0], 2 * 43 + 1000);
+	}
+	profile__free(p);
+}
+
+static void test_types(void **state)
+{
+	struct profile *p = profile__new(two_types, 2);
+
+	(void)state;
+	assert_int_equal(profile__nr_types(p), 2);
+	assert_string_equal(profile__type(p, 1)->type, "cpu");
+	assert_string_equal(profile__type(p, 1)->unit, "nanoseconds");
+	assert_null(profile__type(p, 2));
+	assert_null(profile__new(two_types, 0));
+	profile__free(p);
+	profile__free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merge_equal_stacks),
+		cmocka_unit_test(test_kind_and_depth_distinguish),
+		cmocka_unit_test(test_many_stacks_and_sort),
+		cmocka_unit_test(test_types),
+	};
+
+	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);
+}
