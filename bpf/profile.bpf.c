@@ -10,6 +10,7 @@
 #include <bpf/bpf_core_read.h>
 #include "ember_abi.h"
 #include "stats.bpf.h"
+#include "stacks.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -28,14 +29,6 @@ struct {
 	__type(value, __u8);
 } targets SEC(".maps");
 
-/* Value size (depth * 8) and entries are set by userspace before load. */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, EMBER_MAX_STACK_DEPTH * sizeof(__u64));
-} stack_traces SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -48,29 +41,19 @@ static __always_inline int record_stack(void *ctx, __u32 tgid)
 	struct ember_stack_key key = {};
 	struct task_struct *task;
 	__u64 one = 1, *count;
+	bool lost;
 	long err;
 
 	key.tgid = tgid;
-	key.user_stack_id = -1;
-	key.kernel_stack_id = -1;
-
 	if (want_user) {
-		key.user_stack_id = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
-		if (key.user_stack_id == -EEXIST)
-			stat_inc(EMBER_STAT_USTACK_COLLISION);
-		else if (key.user_stack_id == -EFAULT)
-			stat_inc(EMBER_STAT_USTACK_NONE);
-		else if (key.user_stack_id < 0)
-			stat_inc(EMBER_STAT_USTACK_ERROR);
+		key.user_stack = store_stack(ctx, SCRATCH_SAMPLE, BPF_F_USER_STACK, &lost);
+		if (lost)
+			key.flags |= EMBER_KEY_USER_LOST;
 	}
 	if (want_kernel) {
-		key.kernel_stack_id = bpf_get_stackid(ctx, &stack_traces, 0);
-		if (key.kernel_stack_id == -EEXIST)
-			stat_inc(EMBER_STAT_KSTACK_COLLISION);
-		else if (key.kernel_stack_id == -EFAULT)
-			stat_inc(EMBER_STAT_KSTACK_NONE);
-		else if (key.kernel_stack_id < 0)
-			stat_inc(EMBER_STAT_KSTACK_ERROR);
+		key.kernel_stack = store_stack(ctx, SCRATCH_SAMPLE, 0, &lost);
+		if (lost)
+			key.flags |= EMBER_KEY_KERNEL_LOST;
 	}
 
 	/* The process name, not the thread's: threads may rename themselves. */

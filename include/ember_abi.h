@@ -23,15 +23,31 @@ enum ember_filter {
 	EMBER_FILTER_TID = 2,  /* one thread: target_tid */
 };
 
+/*
+ * Stacks are stored under a 64-bit hash of their addresses, not a
+ * BPF_MAP_TYPE_STACK_TRACE id: a stack-trace map keeps one stack per
+ * bucket and drops (-EEXIST) any other stack that hashes there, losing a
+ * few percent of stacks in a busy whole-machine profile. Two different
+ * stacks sharing a 64-bit hash is vanishingly rare. 0 means "no stack".
+ */
+struct ember_stack {
+	__u64 ips[EMBER_MAX_STACK_DEPTH]; /* leaf first, zero after the last */
+};
+_Static_assert(sizeof(struct ember_stack) == 1016, "ember_stack ABI changed");
+
 /* Aggregation key: one per (process, user stack, kernel stack). */
 struct ember_stack_key {
 	__u32 tgid;
-	__s32 user_stack_id;   /* <0: none (-EFAULT: kernel thread / no user regs) */
-	__s32 kernel_stack_id; /* <0: none (sample taken in user mode) */
-	__u32 pad;
+	__u32 flags;            /* EMBER_KEY_* */
+	__u64 user_stack;       /* hash key into the stacks map, 0: none */
+	__u64 kernel_stack;     /* 0: none (sample taken in user mode) */
 	char comm[EMBER_COMM_LEN]; /* the process's (group leader's) name */
 };
-_Static_assert(sizeof(struct ember_stack_key) == 32, "ember_stack_key ABI changed");
+_Static_assert(sizeof(struct ember_stack_key) == 40, "ember_stack_key ABI changed");
+
+/* Why a stack is missing from a key, when it is. */
+#define EMBER_KEY_USER_LOST   (1u << 0) /* stacks map full or error */
+#define EMBER_KEY_KERNEL_LOST (1u << 1)
 
 /*
  * Every BPF-side outcome that is not a clean sample gets a counter, so the
@@ -43,12 +59,11 @@ _Static_assert(sizeof(struct ember_stack_key) == 32, "ember_stack_key ABI change
 	X(IDLE, "idle", "samples in the idle task (not recorded)")                        \
 	X(FILTERED, "filtered", "samples of threads outside the target (not recorded)")   \
 	X(RECORDED, "recorded", "samples aggregated into the counts map")                 \
-	X(USTACK_COLLISION, "ustack_collision", "user stack dropped: stack-id hash collision") \
-	X(KSTACK_COLLISION, "kstack_collision", "kernel stack dropped: stack-id hash collision") \
+	X(STACKS_FULL, "stacks_full", "stack dropped: stacks map full (or no memory)")                   \
 	X(USTACK_NONE, "ustack_none", "no user stack (kernel thread or fault)")           \
 	X(KSTACK_NONE, "kstack_none", "no kernel stack (sample in user mode)")            \
-	X(USTACK_ERROR, "ustack_error", "user stack lost: other bpf_get_stackid error")   \
-	X(KSTACK_ERROR, "kstack_error", "kernel stack lost: other bpf_get_stackid error") \
+	X(USTACK_ERROR, "ustack_error", "user stack lost: other bpf_get_stack error")   \
+	X(KSTACK_ERROR, "kstack_error", "kernel stack lost: other bpf_get_stack error") \
 	X(COUNTS_FULL, "counts_full", "sample dropped: counts map full")                  \
 	X(TARGETS_FULL, "targets_full", "forked child not followed: targets map full")     \
 	X(FORKS_FOLLOWED, "forks_followed", "child processes added to the targets")

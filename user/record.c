@@ -127,7 +127,7 @@ void record__usage(FILE *out)
 		"      --kernel-only       kernel stacks only\n"
 		"      --per-pid           root frame is name-PID instead of name\n"
 		"      --stats             print every drop and error counter\n"
-		"      --stack-storage N   unique stacks the kernel can hold (default 16384)\n"
+		"      --stack-storage N   unique stacks the kernel can hold (default 65536)\n"
 		"      --max-stacks N      unique (process, stack) pairs (default 65536)\n"
 		"  -v, --verbose           more detail (-vv: libbpf debug output)\n"
 		"      --help              this text\n"
@@ -167,7 +167,7 @@ static int parse_opts(int argc, char **argv, struct record_opts *o)
 	int c;
 
 	o->freq = 99;
-	o->stack_storage = 16384;
+	o->stack_storage = 65536;
 	o->max_entries = 65536;
 	optind = 1;
 	opterr = 0;
@@ -341,23 +341,34 @@ struct drain_stats {
 	__u64 missing_stacks; /* a stack id that had no entry any more */
 };
 
+/* Look up a stored stack; false if it is gone or was never stored. */
+static bool read_stack(int fd, __u64 key, struct ember_stack *st, unsigned int *nr, bool *truncated)
+{
+	if (!key || bpf_map_lookup_elem(fd, &key, st))
+		return false;
+	*nr = stack_len(st->ips, EMBER_MAX_STACK_DEPTH);
+	*truncated = *nr == EMBER_MAX_STACK_DEPTH;
+	return true;
+}
+
 /*
  * Read the counts map once and turn every (process, user stack, kernel
- * stack) into a profile stack. A stack lost to a hash collision keeps its
- * sample under a marker frame so totals stay true.
+ * stack) into a profile stack. A sample whose stack could not be stored
+ * keeps its count under a marker frame, so totals stay true.
  */
 static int drain(struct profile_bpf *skel, const struct record_opts *o, struct symbolizer *sym,
 		 struct stack_builder *sb, struct drain_stats *ds)
 {
 	int counts_fd = bpf_map__fd(skel->maps.counts);
-	int stacks_fd = bpf_map__fd(skel->maps.stack_traces);
+	int stacks_fd = bpf_map__fd(skel->maps.stacks);
 	struct ember_stack_key key, next, *prev = NULL;
-	__u64 *uips, *kips, count;
+	struct ember_stack *ustack, *kstack;
+	__u64 count;
 	int err = 0;
 
-	uips = calloc(EMBER_MAX_STACK_DEPTH, sizeof(*uips));
-	kips = calloc(EMBER_MAX_STACK_DEPTH, sizeof(*kips));
-	if (!uips || !kips) {
+	ustack = calloc(1, sizeof(*ustack));
+	kstack = calloc(1, sizeof(*kstack));
+	if (!ustack || !kstack) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -374,26 +385,17 @@ static int drain(struct profile_bpf *skel, const struct record_opts *o, struct s
 		comm[EMBER_COMM_LEN] = '\0';
 		rs.tgid = key.tgid;
 		rs.comm = comm[0] ? comm : "[unknown]";
-		if (key.user_stack_id >= 0) {
-			if (bpf_map_lookup_elem(stacks_fd, &key.user_stack_id, uips) == 0) {
-				rs.user_ips = uips;
-				rs.nr_user = stack_len(uips, EMBER_MAX_STACK_DEPTH);
-				rs.user_truncated = rs.nr_user == EMBER_MAX_STACK_DEPTH;
-			} else {
-				ds->missing_stacks++;
-			}
-		}
-		if (key.kernel_stack_id >= 0) {
-			if (bpf_map_lookup_elem(stacks_fd, &key.kernel_stack_id, kips) == 0) {
-				rs.kernel_ips = kips;
-				rs.nr_kernel = stack_len(kips, EMBER_MAX_STACK_DEPTH);
-				rs.kernel_truncated = rs.nr_kernel == EMBER_MAX_STACK_DEPTH;
-			} else {
-				ds->missing_stacks++;
-			}
-		}
-		if (key.user_stack_id == -EEXIST || key.kernel_stack_id == -EEXIST)
-			rs.marker = "[lost stack: id collision]";
+		if (read_stack(stacks_fd, key.user_stack, ustack, &rs.nr_user, &rs.user_truncated))
+			rs.user_ips = ustack->ips;
+		else if (key.user_stack)
+			ds->missing_stacks++;
+		if (read_stack(stacks_fd, key.kernel_stack, kstack, &rs.nr_kernel,
+			       &rs.kernel_truncated))
+			rs.kernel_ips = kstack->ips;
+		else if (key.kernel_stack)
+			ds->missing_stacks++;
+		if (key.flags & (EMBER_KEY_USER_LOST | EMBER_KEY_KERNEL_LOST))
+			rs.marker = "[lost stack]";
 		else if (!rs.nr_user && !rs.nr_kernel)
 			rs.marker = o->kernel_only ? "[user]" : o->user_only ? "[kernel]" : "[no stack]";
 		/* A process that began after the start scan and before its
@@ -408,8 +410,8 @@ static int drain(struct profile_bpf *skel, const struct record_opts *o, struct s
 		ds->samples += count;
 	}
 out:
-	free(uips);
-	free(kips);
+	free(ustack);
+	free(kstack);
 	return err;
 }
 
@@ -432,7 +434,7 @@ static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
 	P("truncated_unwind", sbs->truncated_unwind,
 	  "user stacks ending before a thread entry (no frame pointers)");
 	P("truncated_samples", sbs->truncated_unwind_value, "samples in those stacks");
-	P("missing_stacks", ds->missing_stacks, "stack ids with no stored stack");
+	P("missing_stacks", ds->missing_stacks, "stack keys with no stored stack");
 	P("mmap_records", ts->mmaps, "executable mappings seen while recording");
 	P("fork_records", ts->forks, "process forks seen");
 	P("exec_records", ts->execs, "execs seen");
@@ -442,6 +444,40 @@ static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
 	P("build_id_mismatch", ss->build_id_mismatch, "files changed on disk since mapped");
 	P("debug_files_used", ss->debug_files_used, "symbols from separate debug files");
 #undef P
+}
+
+/* Open the skeleton, configure it from the options, load it. NULL with
+ * errno set on failure. */
+static struct profile_bpf *open_and_load(const struct record_opts *o, bool on_demand)
+{
+	struct profile_bpf *skel = profile_bpf__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID
+				    : o->all ? EMBER_FILTER_ALL : EMBER_FILTER_TGID;
+	skel->rodata->target_tid = o->tid;
+	skel->rodata->follow_forks = o->cmd != NULL;
+	skel->rodata->want_user = !o->kernel_only;
+	skel->rodata->want_kernel = !o->user_only;
+	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
+	bpf_map__set_max_entries(skel->maps.counts, o->max_entries);
+	if (on_demand) {
+		/* Memory grows with the stacks seen instead of ~70 MB reserved
+		 * for the worst case. */
+		bpf_map__set_map_flags(skel->maps.stacks, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.counts, BPF_F_NO_PREALLOC);
+	}
+	if (!o->cmd)
+		bpf_program__set_autoload(skel->progs.on_fork, false);
+	err = profile_bpf__load(skel);
+	if (err) {
+		profile_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
 }
 
 static double elapsed_s(const struct timespec *a, const struct timespec *b)
@@ -529,25 +565,16 @@ int record__main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	skel = profile_bpf__open();
+	skel = open_and_load(&o, true);
 	if (!skel) {
-		p_err("cannot open the BPF object: %s", strerror(errno));
-		goto cleanup;
+		/* Kernels before 6.1 want preallocated hash maps in perf_event
+		 * programs: same maps, memory reserved up front. */
+		p_debug(1, "loading with on-demand map memory failed, preallocating");
+		skel = open_and_load(&o, false);
 	}
-	skel->rodata->filter_mode = o.tid ? EMBER_FILTER_TID
-				    : o.all ? EMBER_FILTER_ALL : EMBER_FILTER_TGID;
-	skel->rodata->target_tid = o.tid;
-	skel->rodata->follow_forks = o.cmd != NULL;
-	skel->rodata->want_user = !o.kernel_only;
-	skel->rodata->want_kernel = !o.user_only;
-	bpf_map__set_max_entries(skel->maps.stack_traces, o.stack_storage);
-	bpf_map__set_max_entries(skel->maps.counts, o.max_entries);
-	if (!o.cmd)
-		bpf_program__set_autoload(skel->progs.on_fork, false);
-	err = profile_bpf__load(skel);
-	if (err) {
+	if (!skel) {
 		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the verifier's messages",
-		      strerror(-err));
+		      strerror(errno));
 		goto cleanup;
 	}
 
@@ -684,27 +711,26 @@ int record__main(int argc, char **argv)
 	mmap_tracker__stats(tracker, &ts);
 	symbolizer__stats(sym, &ss);
 	{
-		__u64 collisions = bpf_stats[EMBER_STAT_USTACK_COLLISION] +
-				   bpf_stats[EMBER_STAT_KSTACK_COLLISION];
+		__u64 stacks_full = bpf_stats[EMBER_STAT_STACKS_FULL];
 		__u64 stack_errors = bpf_stats[EMBER_STAT_USTACK_ERROR] +
 				     bpf_stats[EMBER_STAT_KSTACK_ERROR] + ds.missing_stacks;
 		__u64 full = bpf_stats[EMBER_STAT_COUNTS_FULL];
 
 		p_info("%s at %u Hz%s: %" PRIu64 " samples in %.1f s, %" PRIu64
-		       " lost (%" PRIu64 " stack-id collisions, %" PRIu64 " map-full drops, %" PRIu64
+		       " lost (%" PRIu64 " stacks-map full, %" PRIu64 " counts-map full, %" PRIu64
 		       " stack errors, %" PRIu64 " side-band records), %" PRIu64
 		       " truncated stacks (%" PRIu64 " samples), %" PRIu64 " unnamed frames",
 		       sampler__event_name(sampler), o.freq,
 		       sampler__is_hardware(sampler) ? "" : " (software event; no hardware PMU)",
 		       (uint64_t)ds.samples, elapsed_s(&t_attached, &t_stop),
-		       (uint64_t)(collisions + full + stack_errors + ts.lost_records),
-		       (uint64_t)collisions, (uint64_t)full, (uint64_t)stack_errors,
+		       (uint64_t)(stacks_full + full + stack_errors + ts.lost_records),
+		       (uint64_t)stacks_full, (uint64_t)full, (uint64_t)stack_errors,
 		       (uint64_t)ts.lost_records,
 		       (uint64_t)(sbs.truncated_depth + sbs.truncated_unwind),
 		       (uint64_t)sbs.truncated_unwind_value,
 		       (uint64_t)(sbs.unnamed_frames + sbs.unknown_frames));
-		if (collisions || full)
-			p_warn("stacks were lost: raise --stack-storage (collisions) or --max-stacks (map full)");
+		if (stacks_full || full)
+			p_warn("samples were lost: raise --stack-storage (stacks map) or --max-stacks (counts map)");
 	}
 	if (o.stats)
 		print_stats(bpf_stats, &sbs, &ts, &ss, &ds);

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * BPF-only: stack storage shared by every collector. A stack is copied
+ * with bpf_get_stack into a per-CPU scratch slot, hashed, and stored once
+ * in the stacks map under its hash (see struct ember_stack).
+ */
+#ifndef EMBER_STACKS_BPF_H
+#define EMBER_STACKS_BPF_H
+
+#include "ember_abi.h"
+#include "stats.bpf.h"
+
+/* One scratch slot per program kind: a perf sample (NMI) can interrupt a
+ * tracepoint program on the same CPU, so they must not share one. */
+enum scratch_slot {
+	SCRATCH_SAMPLE = 0,
+	SCRATCH_MAX = 4,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SCRATCH_MAX);
+	__type(key, __u32);
+	__type(value, struct ember_stack);
+} stack_scratch SEC(".maps");
+
+/* max_entries is set by userspace before load (--stack-storage). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ember_stack);
+} stacks SEC(".maps");
+
+static __always_inline __u64 mix64(__u64 h)
+{
+	/* splitmix64 finalizer */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+/*
+ * Take the current user (BPF_F_USER_STACK) or kernel stack and return its
+ * key in the stacks map: 0 when there is no such stack (a kernel thread's
+ * user stack, a user-mode sample's kernel stack), and 0 with *lost set
+ * when it could not be stored; every outcome is counted.
+ */
+static __always_inline __u64 store_stack(void *ctx, __u32 slot, __u64 flags, bool *lost)
+{
+	bool user = flags & BPF_F_USER_STACK;
+	struct ember_stack *buf;
+	__u64 h;
+	long len;
+	int n, err;
+
+	*lost = false;
+	buf = bpf_map_lookup_elem(&stack_scratch, &slot);
+	if (!buf)
+		return 0; /* only for the verifier: slot < SCRATCH_MAX */
+	len = bpf_get_stack(ctx, buf->ips, sizeof(buf->ips), flags);
+	if (len <= 0) {
+		/* -EFAULT or an empty chain: there is no stack of this kind */
+		if (len == 0 || len == -EFAULT) {
+			stat_inc(user ? EMBER_STAT_USTACK_NONE : EMBER_STAT_KSTACK_NONE);
+		} else {
+			stat_inc(user ? EMBER_STAT_USTACK_ERROR : EMBER_STAT_KSTACK_ERROR);
+			*lost = true;
+		}
+		return 0;
+	}
+	n = len / sizeof(__u64);
+	/* user and kernel stacks never share a key */
+	h = user ? 0x75736572ULL : 0x6b65726eULL;
+	for (int i = 0; i < EMBER_MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		h = mix64(h ^ buf->ips[i]);
+	}
+	h = mix64(h ^ n);
+	if (!h)
+		h = 1;
+	if (bpf_map_lookup_elem(&stacks, &h))
+		return h;
+	/* bpf_get_stack zeroes the buffer past the copied frames, so the
+	 * stored entry is zero-terminated for userspace. */
+	err = bpf_map_update_elem(&stacks, &h, buf, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		stat_inc(EMBER_STAT_STACKS_FULL);
+		*lost = true;
+		return 0;
+	}
+	return h;
+}
+
+#endif
