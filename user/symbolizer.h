@@ -44,6 +44,8 @@ struct symbolizer_stats {
 	__u64 dsos_failed;        /* could not be opened or parsed */
 	__u64 build_id_mismatch;  /* file on disk differs from the mapped one */
 	__u64 debug_files_used;   /* symbols came from a debuglink / .build-id file */
+	__u64 debug_files_rejected; /* debug file candidates with a wrong build id or CRC */
+	__u64 kernel_unavailable; /* 1 if kallsyms is unreadable or all zero (kptr_restrict) */
 };
 
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);

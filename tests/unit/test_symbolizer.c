@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests for the symbolizer: the test process itself (real
+ * /proc/self/maps, its own code, libc, the vDSO), fixture processes under a
+ * fake proc dir pointing at binaries compiled at run time, mapping history
+ * (overlaps, fork, exec, out-of-order records) and kernel symbols.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <link.h>
+#include <sys/auxv.h>
+#include <cmocka.h>
+
+#include "symbolizer.h"
+
+static char *dir;
+static unsigned long checks;
+
+static const char fixture_src[] =
+	"volatile int sink;\n"
+	"__attribute__((noinline)) int func_small(int x) { return x + 1; }\n"
+	"__attribute__((noinline)) int func_medium(int x)\n"
+	"{ int s = 0; for (int i = 0; i < x; i++) s += i * func_small(i); return s; }\n"
+	"__attribute__((noinline)) static int static_func(int x)\n"
+	"{ for (int i = 0; i < x; i++) sink += i * 7 + x; return sink; }\n"
+	"__attribute__((noinline, weak)) int weak_func(int x) { sink = x; return x * 3; }\n"
+	"__attribute__((noinline)) int func_large(int x)\n"
+	"{ switch (x) { case 0: sink = 11; break; case 1: sink = 13; break;\n"
+	"  default: for (int i = 0; i < x; i++) sink += i * i + 31; break; }\n"
+	"  return sink + static_func(x); }\n"
+	"#ifndef LIB\n"
+	"int main(int argc, char **argv)\n"
+	"{ (void)argv; return func_medium(argc) + weak_func(argc) + func_large(argc); }\n"
+	"#endif\n";
+
+static void run(const char *fmt, ...)
+{
+	char *cmd;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&cmd, fmt, ap);
+	va_end(ap);
+	assert_true(n > 0);
+	if (system(cmd) != 0)
+		fail_msg("command failed: %s", cmd);
+	free(cmd);
+}
+
+static char *fpath(const char *fmt, ...)
+{
+	char *rel, *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&rel, fmt, ap) > 0);
+	va_end(ap);
+	assert_true(asprintf(&p, "%s/%s", dir, rel) > 0);
+	free(rel);
+	return p;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int group_setup(void **state)
+{
+	char tmpl[] = "/tmp/ember-sym-XXXXXX";
+	const char *cc = "gcc -g -O1 -fno-inline -Wl,--build-id";
+	char *src;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	dir = strdup(tmpl);
+	src = fpath("src.c");
+	write_text(src, fixture_src);
+	free(src);
+	run("cd %s && mkdir bin lib && %s -fPIE -pie -o bin/pie src.c && "
+	    "%s -fno-PIE -no-pie -o bin/nopie src.c && %s -shared -fPIC -DLIB -o lib/lib.so src.c",
+	    dir, cc, cc, cc);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (dir && !getenv("EMBER_KEEP_FIXTURES"))
+		run("rm -rf %s", dir);
+	free(dir);
+	print_message("symbolizer: %lu lookup checks\n", checks);
+	return 0;
+}
+
+/* ---- nm and program headers, read independently of the symbolizer ---- */
+
+struct nm_sym {
+	__u64 addr;
+	__u64 size;
+	char type;
+	char *name;
+};
+
+struct nm_syms {
+	struct nm_sym *v;
+	size_t n;
+};
+
+static void nm_load(const char *file, struct nm_syms *out)
+{
+	char *cmd, *line = NULL;
+	size_t cap = 0, alloc = 0;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	assert_true(asprintf(&cmd, "nm -S --defined-only %s", file) > 0);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long a, s = 0;
+		char t, name[512];
+
+		if (sscanf(line, "%llx %llx %c %511s", &a, &s, &t, name) != 4) {
+			s = 0;
+			if (sscanf(line, "%llx %c %511s", &a, &t, name) != 3)
+				continue;
+		}
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			out->v = realloc(out->v, alloc * sizeof(*out->v));
+			assert_non_null(out->v);
+		}
+		out->v[out->n].addr = a;
+		out->v[out->n].size = s;
+		out->v[out->n].type = t;
+		out->v[out->n].name = strdup(name);
+		out->n++;
+	}
+	assert_int_equal(pclose(f), 0);
+	free(line);
+	free(cmd);
+}
+
+static void nm_free(struct nm_syms *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+}
+
+static bool is_func_type(char t)
+{
+	return t == 'T' || t == 't' || t == 'W' || t == 'w';
+}
+
+static bool nm_alias(const struct nm_syms *s, __u64 addr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i].addr == addr && is_func_type(s->v[i].type) && !strcmp(s->v[i].name, name))
+			return true;
+	}
+	return false;
+}
+
+static const struct nm_sym *nm_find(const struct nm_syms *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (!strcmp(s->v[i].name, name))
+			return &s->v[i];
+	}
+	return NULL;
+}
+
+struct text_seg {
+	__u64 offset;
+	__u64 vaddr;
+	__u64 filesz;
+};
+
+static struct text_seg text_segment(const char *file)
+{
+	struct text_seg t = { 0 };
+	size_t i, phnum;
+	Elf *elf;
+	int fd;
+
+	fd = open(file, O_RDONLY);
+	assert_true(fd >= 0);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_int_equal(elf_getphdrnum(elf, &phnum), 0);
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		assert_non_null(gelf_getphdr(elf, (int)i, &ph));
+		if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
+			t.offset = ph.p_offset;
+			t.vaddr = ph.p_vaddr;
+			t.filesz = ph.p_filesz;
+		}
+	}
+	elf_end(elf);
+	close(fd);
+	assert_true(t.filesz > 0);
+	return t;
+}
+
+/* A maps line for file's text segment loaded with bias (0 for ET_EXEC). */
+static char *maps_line(const char *file, __u64 bias, unsigned int inode)
+{
+	struct text_seg t = text_segment(file);
+	__u64 start = bias + (t.vaddr & ~0xfffULL);
+	__u64 end = (bias + t.vaddr + t.filesz + 0xfff) & ~0xfffULL;
+	char *line;
+
+	assert_true(asprintf(&line, "%llx-%llx r-xp %08llx 08:01 %u                 %s\n",
+			     (unsigned long long)start, (unsigned long long)end,
+			     (unsigned long long)(t.offset & ~0xfffULL), inode, file) > 0);
+	return line;
+}
+
+static void expect_user(struct symbolizer *s, __u32 pid, __u64 addr, const struct nm_syms *nm,
+			__u64 sym_start, __u64 sym_off)
+{
+	struct sym_result r;
+
+	assert_int_equal(symbolizer__user(s, pid, addr, &r), 0);
+	if (r.status != SYM_OK)
+		fail_msg("pid %u 0x%llx: status %d, module %s", pid, (unsigned long long)addr,
+			 r.status, r.module ? r.module : "-");
+	if (!nm_alias(nm, sym_start, r.name))
+		fail_msg("pid %u 0x%llx: got %s", pid, (unsigned long long)addr, r.name);
+	assert_int_equal(r.offset, sym_off);
+	checks++;
+}
+
+/* Every sized function of file, loaded at bias in pid: start, middle, last
+ * byte, and the byte past the end must not carry its name. */
+static size_t check_process_file(struct symbolizer *s, __u32 pid, const char *file, __u64 bias)
+{
+	struct nm_syms nm;
+	size_t i, n = 0;
+
+	nm_load(file, &nm);
+	for (i = 0; i < nm.n; i++) {
+		const struct nm_sym *e = &nm.v[i];
+		struct sym_result r;
+
+		if (!is_func_type(e->type) || !e->size)
+			continue;
+		expect_user(s, pid, bias + e->addr, &nm, e->addr, 0);
+		expect_user(s, pid, bias + e->addr + e->size / 2, &nm, e->addr, e->size / 2);
+		expect_user(s, pid, bias + e->addr + e->size - 1, &nm, e->addr, e->size - 1);
+		assert_int_equal(symbolizer__user(s, pid, bias + e->addr + e->size, &r), 0);
+		if (r.status == SYM_OK && !strcmp(r.name, e->name) &&
+		    !nm_alias(&nm, e->addr + e->size, r.name))
+			fail_msg("past the end of %s still named", e->name);
+		checks++;
+		n++;
+	}
+	assert_non_null(nm_find(&nm, "static_func"));
+	nm_free(&nm);
+	return n;
+}
+
+/* ---- the test process itself ---- */
+
+__attribute__((noinline)) int test_marker_function(int x);
+__attribute__((noinline)) int test_marker_function(int x)
+{
+	return x * 3 + 1;
+}
+
+/* Run-time address of a vDSO function, from its .dynsym. */
+static uintptr_t vdso_addr(const char *name)
+{
+	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)getauxval(AT_SYSINFO_EHDR);
+	size_t size, i;
+	uintptr_t addr = 0;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+
+	if (!eh)
+		return 0;
+	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
+	elf = elf_memory((char *)eh, size);
+	assert_non_null(elf);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		assert_non_null(gelf_getshdr(scn, &sh));
+		if (sh.sh_type != SHT_DYNSYM)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+
+			assert_non_null(gelf_getsym(data, (int)i, &sym));
+			if (!strcmp(elf_strptr(elf, sh.sh_link, sym.st_name), name))
+				addr = (uintptr_t)eh + sym.st_value; /* vDSO vaddrs start at 0 */
+		}
+	}
+	elf_end(elf);
+	return addr;
+}
+
+static void test_self(void **state)
+{
+	struct symbolizer *s;
+	struct symbolizer_stats st;
+	struct sym_result r;
+	uintptr_t a, v;
+	int local;
+	void *fn, *libc;
+
+	(void)state;
+	s = symbolizer__new(NULL);
+	assert_non_null(s);
+	assert_false(symbolizer__knows(s, (__u32)getpid()));
+	assert_int_equal(symbolizer__scan_pid(s, (__u32)getpid(), 1), 0);
+	assert_true(symbolizer__knows(s, (__u32)getpid()));
+
+	a = (uintptr_t)&test_marker_function;
+	symbolizer__user(s, (__u32)getpid(), a, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "test_marker_function");
+	assert_int_equal(r.offset, 0);
+	symbolizer__user(s, (__u32)getpid(), a + 2, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "test_marker_function");
+	assert_int_equal(r.offset, 2);
+	symbolizer__user(s, (__u32)getpid(), (uintptr_t)&test_self + 5, &r);
+	assert_string_equal(r.name, "test_self");
+	checks += 3;
+
+	/* libc: getpid is a weak alias of the global __getpid. Ask libc
+	 * itself: under ASan the default lookup finds interceptors. */
+	libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	assert_non_null(libc);
+	fn = dlsym(libc, "getpid");
+	assert_non_null(fn);
+	symbolizer__user(s, (__u32)getpid(), (uintptr_t)fn, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_true(!strcmp(r.name, "getpid") || !strcmp(r.name, "__getpid"));
+	assert_int_equal(r.offset, 0);
+	assert_non_null(strstr(r.module, "libc"));
+	fn = dlsym(libc, "qsort");
+	assert_non_null(fn);
+	symbolizer__user(s, (__u32)getpid(), (uintptr_t)fn + 1, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "qsort");
+	assert_int_equal(r.offset, 1);
+	checks += 2;
+	dlclose(libc);
+
+	v = vdso_addr("__vdso_clock_gettime");
+	if (v) {
+		symbolizer__user(s, (__u32)getpid(), v, &r);
+		assert_int_equal(r.status, SYM_OK);
+		assert_non_null(strstr("__vdso_clock_gettime", r.name));
+		assert_string_equal(r.module, "[vdso]");
+		checks++;
+	}
+
+	/* Data (not executable) and unmapped addresses have no mapping. */
+	symbolizer__user(s, (__u32)getpid(), (uintptr_t)&local, &r);
+	assert_int_equal(r.status, SYM_NO_MAPPING);
+	assert_null(r.module);
+	symbolizer__user(s, (__u32)getpid(), 16, &r);
+	assert_int_equal(r.status, SYM_NO_MAPPING);
+	symbolizer__user(s, 0x7ffffff0, a, &r);
+	assert_int_equal(r.status, SYM_NO_MAPPING);
+	checks += 3;
+
+	symbolizer__stats(s, &st);
+	assert_int_equal(st.dsos_opened, v ? 3 : 2);
+	assert_int_equal(st.dsos_failed, 0);
+	assert_int_equal(st.build_id_mismatch, 0);
+	symbolizer__free(s);
+	symbolizer__free(NULL);
+}
+
+/* ---- fixture processes under a fake proc dir ---- */
+
+#define PIE_BIAS 0x555555400000ULL
+#define LIB_BIAS 0x7f0000000000ULL
+
+static struct symbolizer *fixture_symbolizer(const char *sub)
+{
+	struct symbolizer_opts o = { 0 };
+	struct symbolizer *s;
+	char *proc = fpath("%s", sub);
+
+	o.proc_dir = proc;
+	o.debug_dir = dir; /* no .build-id there */
+	s = symbolizer__new(&o);
+	assert_non_null(s);
+	free(proc);
+	return s;
+}
+
+static void test_fixture_processes(void **state)
+{
+	char *pie = fpath("bin/pie"), *nopie = fpath("bin/nopie"), *lib = fpath("lib/lib.so");
+	char *l1 = maps_line(pie, PIE_BIAS, 11), *l2 = maps_line(lib, LIB_BIAS, 12);
+	char *l3 = maps_line(nopie, 0, 13), *text, *p;
+	struct symbolizer_stats st;
+	struct symbolizer *s;
+	struct sym_result r;
+	__u64 vdso_fn;
+
+	(void)state;
+	vdso_fn = vdso_addr("__vdso_clock_gettime") - getauxval(AT_SYSINFO_EHDR);
+	/* pid 100: PIE + lib + vdso + rw data + anon exec; pid 101: nopie + lib. */
+	assert_true(asprintf(&text,
+			     "555555000000-555555001000 r--p 00000000 08:01 11 %s\n"
+			     "%s%s"
+			     "7f1000000000-7f1000002000 r-xp 00000000 00:00 0                  [vdso]\n"
+			     "7f2000000000-7f2000010000 rwxp 00000000 00:00 0 \n"
+			     "7f3000000000-7f3000001000 r-xp 00000000 08:01 99 /nonexistent/lib x.so (deleted)\n"
+			     "this line is garbage\n",
+			     pie, l1, l2) > 0);
+	run("mkdir -p %s/proc/100 %s/proc/101", dir, dir);
+	p = fpath("proc/100/maps");
+	write_text(p, text);
+	free(p);
+	free(text);
+	assert_true(asprintf(&text, "%s%s", l3, l2) > 0);
+	p = fpath("proc/101/maps");
+	write_text(p, text);
+	free(p);
+	free(text);
+
+	s = fixture_symbolizer("proc");
+	assert_int_equal(symbolizer__scan_pid(s, 100, 1), 0);
+	assert_int_equal(symbolizer__scan_pid(s, 101, 1), 0);
+	assert_true(symbolizer__scan_pid(s, 102, 1) < 0);
+	assert_false(symbolizer__knows(s, 102));
+
+	assert_true(check_process_file(s, 100, pie, PIE_BIAS) >= 5);
+	assert_true(check_process_file(s, 100, lib, LIB_BIAS) >= 4);
+	assert_true(check_process_file(s, 101, nopie, 0) >= 5);
+	assert_true(check_process_file(s, 101, lib, LIB_BIAS) >= 4);
+
+	/* r--p first page of the PIE: not code. */
+	symbolizer__user(s, 100, 0x555555000010ULL, &r);
+	assert_int_equal(r.status, SYM_NO_MAPPING);
+	symbolizer__user(s, 100, 0x7f1000000000ULL + vdso_fn, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_non_null(strstr("__vdso_clock_gettime", r.name));
+	symbolizer__user(s, 100, 0x7f2000000123ULL, &r);
+	assert_int_equal(r.status, SYM_NO_SYMBOL);
+	assert_string_equal(r.module, "[anon]");
+	assert_int_equal(r.offset, 0x123);
+	symbolizer__user(s, 100, 0x7f3000000456ULL, &r);
+	assert_int_equal(r.status, SYM_NO_SYMBOL);
+	assert_string_equal(r.module, "/nonexistent/lib x.so");
+	assert_int_equal(r.offset, 0x456);
+	checks += 4;
+
+	symbolizer__stats(s, &st);
+	/* pie, nopie, lib (once for both processes), vdso. */
+	assert_int_equal(st.dsos_opened, 4);
+	assert_int_equal(st.dsos_failed, 1);
+	symbolizer__free(s);
+	free(l1);
+	free(l2);
+	free(l3);
+	free(pie);
+	free(nopie);
+	free(lib);
+}
+
+static int hex_build_id(const char *file, __u8 *id)
+{
+	char *cmd, *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+	FILE *f;
+
+	assert_true(asprintf(&cmd, "readelf -n %s", file) > 0);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		char *p = strstr(line, "Build ID: ");
+		unsigned int b;
+
+		if (!p || n)
+			continue;
+		for (p += 10; n < 64 && sscanf(p, "%2x", &b) == 1; p += 2)
+			id[n++] = (__u8)b;
+	}
+	pclose(f);
+	free(line);
+	free(cmd);
+	assert_int_equal(n, 20);
+	return n;
+}
+
+static void test_mmap_build_id_and_root(void **state)
+{
+	char *pie = fpath("bin/pie");
+	struct text_seg t = text_segment(pie);
+	__u64 start = PIE_BIAS + (t.vaddr & ~0xfffULL), len = 0x10000;
+	__u64 pgoff = t.offset & ~0xfffULL;
+	struct symbolizer_stats st;
+	struct symbolizer *s;
+	struct sym_result r;
+	struct nm_syms nm;
+	__u8 id[64], bad[20];
+	__u64 f;
+
+	(void)state;
+	nm_load(pie, &nm);
+	f = nm_find(&nm, "func_large")->addr;
+	hex_build_id(pie, id);
+	memset(bad, 0xab, sizeof(bad));
+	/* The container's file exists only below /proc/PID/root. */
+	run("mkdir -p %s/proc/300/root/opt/app && cp %s %s/proc/300/root/opt/app/prog", dir, pie,
+	    dir);
+
+	s = fixture_symbolizer("proc");
+	symbolizer__mmap(s, 300, start, len, pgoff, id, 20, "/opt/app/prog", 5);
+	symbolizer__mmap(s, 301, start, len, pgoff, bad, 20, pie, 5);
+	symbolizer__mmap(s, 302, start, len, pgoff, id, 20, pie, 5);
+	symbolizer__mmap(s, 303, start, len, pgoff, NULL, 0, pie, 5);
+	assert_true(symbolizer__knows(s, 300));
+
+	symbolizer__user(s, 300, PIE_BIAS + f + 3, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "func_large");
+	assert_int_equal(r.offset, 3);
+	assert_string_equal(r.module, "/opt/app/prog");
+	/* Wrong build id: never a (possibly wrong) name. */
+	symbolizer__user(s, 301, PIE_BIAS + f + 3, &r);
+	assert_int_equal(r.status, SYM_NO_SYMBOL);
+	assert_string_equal(r.module, pie);
+	assert_int_equal(r.offset, PIE_BIAS + f + 3 - start + pgoff);
+	symbolizer__user(s, 302, PIE_BIAS + f, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "func_large");
+	symbolizer__user(s, 303, PIE_BIAS + f, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "func_large");
+	checks += 4;
+
+	symbolizer__stats(s, &st);
+	assert_int_equal(st.build_id_mismatch, 1);
+	/* /opt/app/prog, and the host pie once for 302 and 303. */
+	assert_int_equal(st.dsos_opened, 2);
+	symbolizer__free(s);
+	nm_free(&nm);
+	free(pie);
+}
+
+/* Which mapping covers addr: its module and file offset. */
+static void expect_map(struct symbolizer *s, __u32 pid, __u64 addr, const char *module, __u64 off)
+{
+	struct sym_result r;
+
+	symbolizer__user(s, pid, addr, &r);
+	if (!module) {
+		assert_int_equal(r.status, SYM_NO_MAPPING);
+	} else {
+		assert_int_equal(r.status, SYM_NO_SYMBOL);
+		assert_string_equal(r.module, module);
+		assert_int_equal(r.offset, off);
+	}
+	checks++;
+}
+
+static void test_mapping_history(void **state)
+{
+	struct symbolizer *s;
+
+	(void)state;
+	s = fixture_symbolizer("proc");
+	symbolizer__mmap(s, 1, 0x10000, 0x40000, 0, NULL, 0, "/x/A", 10);
+	symbolizer__mmap(s, 1, 0x20000, 0x10000, 0x100000, NULL, 0, "/x/B", 20);
+	expect_map(s, 1, 0x18000, "/x/A", 0x8000);
+	expect_map(s, 1, 0x28000, "/x/B", 0x108000);
+	expect_map(s, 1, 0x38000, "/x/A", 0x28000); /* pgoff of the right part kept */
+	expect_map(s, 1, 0x50000, NULL, 0);
+	/* Late record older than B: fills only where B is not. */
+	symbolizer__mmap(s, 1, 0x18000, 0x20000, 0x200000, NULL, 0, "/x/C", 15);
+	expect_map(s, 1, 0x14000, "/x/A", 0x4000);
+	expect_map(s, 1, 0x19000, "/x/C", 0x201000);
+	expect_map(s, 1, 0x28000, "/x/B", 0x108000);
+	expect_map(s, 1, 0x34000, "/x/C", 0x21c000);
+	expect_map(s, 1, 0x39000, "/x/A", 0x29000);
+
+	/* fork copies; later changes stay separate. */
+	symbolizer__fork(s, 1, 2, 30);
+	symbolizer__mmap(s, 1, 0x10000, 0x1000, 0, NULL, 0, "/x/D", 40);
+	expect_map(s, 2, 0x10000, "/x/A", 0);
+	expect_map(s, 1, 0x10000, "/x/D", 0);
+	expect_map(s, 2, 0x28000, "/x/B", 0x108000);
+	/* A fork record arriving after a parent mmap that is newer than it. */
+	symbolizer__mmap(s, 1, 0x60000, 0x1000, 0, NULL, 0, "/x/E", 50);
+	symbolizer__fork(s, 1, 3, 45);
+	expect_map(s, 3, 0x60000, NULL, 0);
+	expect_map(s, 3, 0x10000, "/x/D", 0);
+	symbolizer__fork(s, 999, 4, 45); /* unknown parent */
+	assert_false(symbolizer__knows(s, 4));
+
+	/* exec: older maps go, stale records are ignored, newer ones kept. */
+	symbolizer__mmap(s, 2, 0x70000, 0x1000, 0, NULL, 0, "/x/new", 70);
+	symbolizer__exec(s, 2, 60);
+	expect_map(s, 2, 0x10000, NULL, 0);
+	expect_map(s, 2, 0x28000, NULL, 0);
+	expect_map(s, 2, 0x70000, "/x/new", 0);
+	symbolizer__mmap(s, 2, 0x10000, 0x1000, 0, NULL, 0, "/x/stale", 55);
+	expect_map(s, 2, 0x10000, NULL, 0);
+	symbolizer__mmap(s, 2, 0x10000, 0x1000, 0x3000, NULL, 0, "/x/fresh", 65);
+	expect_map(s, 2, 0x10800, "/x/fresh", 0x3800);
+	/* An older exec record does not move the exec time back. */
+	symbolizer__exec(s, 2, 50);
+	expect_map(s, 2, 0x10800, "/x/fresh", 0x3800);
+	assert_true(symbolizer__knows(s, 2));
+	/* Parent untouched by the child's exec. */
+	expect_map(s, 1, 0x28000, "/x/B", 0x108000);
+	symbolizer__free(s);
+}
+
+static void test_kernel(void **state)
+{
+	char *ok = fpath("kallsyms"), *zero = fpath("kallsyms0");
+	struct symbolizer_opts o = { 0 };
+	struct symbolizer_stats st;
+	struct symbolizer *s;
+	struct sym_result r;
+
+	(void)state;
+	write_text(ok, "ffffffff81000100 T second\n"
+		       "ffffffff81000000 T first\n"
+		       "ffffffff81000200 T _etext\n"
+		       "ffffffffc0001000 t mod_fn\t[mymod]\n");
+	write_text(zero, "0000000000000000 T first\n0000000000000000 T second\n");
+	o.kallsyms_path = ok;
+	s = symbolizer__new(&o);
+	assert_non_null(s);
+	symbolizer__kernel(s, 0xffffffff81000105ULL, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "second");
+	assert_int_equal(r.offset, 5);
+	assert_string_equal(r.module, "[kernel.kallsyms]");
+	symbolizer__kernel(s, 0xffffffffc0001010ULL, &r);
+	assert_int_equal(r.status, SYM_OK);
+	assert_string_equal(r.name, "mod_fn");
+	assert_string_equal(r.module, "[mymod]");
+	symbolizer__kernel(s, 0xffffffff81000300ULL, &r);
+	assert_int_equal(r.status, SYM_NO_SYMBOL);
+	symbolizer__stats(s, &st);
+	assert_int_equal(st.kernel_unavailable, 0);
+	symbolizer__free(s);
+	checks += 3;
+
+	o.kallsyms_path = zero;
+	s = symbolizer__new(&o);
+	assert_non_null(s);
+	symbolizer__kernel(s, 0xffffffff81000105ULL, &r);
+	assert_int_equal(r.status, SYM_NO_SYMBOL);
+	assert_string_equal(r.module, "[kernel.kallsyms]");
+	assert_int_equal(r.offset, 0xffffffff81000105ULL);
+	symbolizer__stats(s, &st);
+	assert_int_equal(st.kernel_unavailable, 1);
+	symbolizer__free(s);
+	checks++;
+	free(ok);
+	free(zero);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_self),
+		cmocka_unit_test(test_fixture_processes),
+		cmocka_unit_test(test_mmap_build_id_and_root),
+		cmocka_unit_test(test_mapping_history),
+		cmocka_unit_test(test_kernel),
+	};
+
+	elf_version(EV_CURRENT);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
