@@ -4,105 +4,11 @@
  * strip) in a temporary directory; answers are checked against nm output
  * and program headers read independently with libelf.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <sys/auxv.h>
-#include <link.h>
-#include <cmocka.h>
-
+#include "elf_fixtures.h"
 #include "elf_dso.h"
 
 static char *dir;            /* fixture directory */
 static unsigned long checks; /* assertions on symbolizer answers */
-
-static const char fixture_src[] =
-	"#include <stdlib.h>\n"
-	"volatile int sink;\n"
-	"int data_var = 42;\n"
-	"__attribute__((noinline)) int func_small(int x) { return x + 1; }\n"
-	"__attribute__((noinline)) int func_medium(int x)\n"
-	"{ int s = 0; for (int i = 0; i < x; i++) s += i * func_small(i); return s; }\n"
-	"__attribute__((noinline)) static int static_func(int x)\n"
-	"{ for (int i = 0; i < x; i++) sink += i * 7 + x; return sink; }\n"
-	"__attribute__((noinline, weak)) int weak_func(int x) { sink = x; return x * 3; }\n"
-	"__attribute__((noinline)) int func_large(int x)\n"
-	"{\n"
-	"	switch (x) {\n"
-	"	case 0: sink = 11; break; case 1: sink = 13; break; case 2: sink = x * 17; break;\n"
-	"	case 3: sink = x ^ 19; break; case 4: sink = x + 23; break; case 5: sink = 29; break;\n"
-	"	default: for (int i = 0; i < x; i++) sink += i * i + 31; break;\n"
-	"	}\n"
-	"	return sink + static_func(x);\n"
-	"}\n"
-	"#ifdef VARIANT\n"
-	"__attribute__((noinline)) int variant_only(int x) { return x * 5 + sink; }\n"
-	"#endif\n"
-	"#ifndef LIB\n"
-	"int main(int argc, char **argv)\n"
-	"{ (void)argv; return func_medium(argc) + weak_func(argc) + func_large(argc) + data_var; }\n"
-	"#endif\n";
-
-static void run(const char *fmt, ...)
-{
-	char *cmd;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	assert_true(n > 0);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-	free(cmd);
-}
-
-static char *fpath(const char *fmt, ...)
-{
-	char *rel, *p;
-	va_list ap;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&rel, fmt, ap) > 0);
-	va_end(ap);
-	assert_true(asprintf(&p, "%s/%s", dir, rel) > 0);
-	free(rel);
-	return p;
-}
-
-/* Build id as hex, read with readelf (independent of elf_dso). */
-static char *build_id_hex(const char *file)
-{
-	char *cmd, *line = NULL, *hex = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	assert_true(asprintf(&cmd, "readelf -n %s", file) > 0);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	while (getline(&line, &cap, f) > 0) {
-		char *p = strstr(line, "Build ID: ");
-
-		if (p && !hex) {
-			hex = strdup(p + 10);
-			hex[strcspn(hex, "\n ")] = '\0';
-		}
-	}
-	pclose(f);
-	free(line);
-	free(cmd);
-	assert_non_null(hex);
-	return hex;
-}
 
 static void install_build_id_debug(const char *debug_dir, const char *binary, const char *debug)
 {
@@ -115,19 +21,10 @@ static void install_build_id_debug(const char *debug_dir, const char *binary, co
 
 static int group_setup(void **state)
 {
-	char tmpl[] = "/tmp/ember-elf-XXXXXX";
-	const char *cc = "gcc -g -O1 -fno-inline -Wl,--build-id";
-	FILE *f;
-	char *src;
+	const char *cc = FIXTURE_CC;
 
 	(void)state;
-	assert_non_null(mkdtemp(tmpl));
-	dir = strdup(tmpl);
-	src = fpath("src.c");
-	f = fopen(src, "w");
-	assert_non_null(f);
-	fputs(fixture_src, f);
-	fclose(f);
+	dir = fixture_dir_new("/tmp/ember-elf-XXXXXX");
 	run("cd %s && %s -fPIE -pie -o pie src.c", dir, cc);
 	run("cd %s && %s -fno-PIE -no-pie -o nopie src.c", dir, cc);
 	run("cd %s && %s -shared -fPIC -DLIB -o lib.so src.c", dir, cc);
@@ -156,7 +53,7 @@ static int group_setup(void **state)
 	run("cd %s && objcopy --compress-debug-sections=zlib pie.debug pie.zdebug && "
 	    "objcopy --compress-debug-sections=zlib-gnu pie.debug pie.gnudebug", dir);
 	{
-		char *pie = fpath("pie"), *gz = fpath("pie_gz");
+		char *pie = fpath(dir, "pie"), *gz = fpath(dir, "pie_gz");
 		const char *pairs[][2] = {
 			{ "dbg", "pie.debug" },		{ "dbgwrong", "pie_v2.debug" },
 			{ "dbgz", "pie.zdebug" },	{ "dbggnu", "pie.gnudebug" },
@@ -164,14 +61,15 @@ static int group_setup(void **state)
 		size_t i;
 
 		for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-			char *dd = fpath("%s", pairs[i][0]), *df = fpath("%s", pairs[i][1]);
+			char *dd = fpath(dir, "%s", pairs[i][0]);
+			char *df = fpath(dir, "%s", pairs[i][1]);
 
 			install_build_id_debug(dd, pie, df);
 			free(dd);
 			free(df);
 		}
 		{
-			char *dd = fpath("dbggz"), *df = fpath("pie_gz.debug");
+			char *dd = fpath(dir, "dbggz"), *df = fpath(dir, "pie_gz.debug");
 
 			install_build_id_debug(dd, gz, df);
 			free(dd);
@@ -180,103 +78,15 @@ static int group_setup(void **state)
 		free(pie);
 		free(gz);
 	}
-	free(src);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (dir && !getenv("EMBER_KEEP_FIXTURES"))
-		run("rm -rf %s", dir);
-	free(dir);
+	fixture_dir_free(dir);
 	print_message("elf_dso: %lu symbol checks\n", checks);
 	return 0;
-}
-
-struct nm_sym {
-	__u64 addr;
-	__u64 size;
-	char type;
-	char *name;
-};
-
-struct nm_syms {
-	struct nm_sym *v;
-	size_t n;
-};
-
-static void nm_load(const char *file, struct nm_syms *out)
-{
-	char *cmd, *line = NULL;
-	size_t cap = 0, alloc = 0;
-	FILE *f;
-
-	memset(out, 0, sizeof(*out));
-	assert_true(asprintf(&cmd, "nm -S --defined-only %s", file) > 0);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long long a, s;
-		char t, name[512];
-		struct nm_sym e = { 0 };
-
-		if (sscanf(line, "%llx %llx %c %511s", &a, &s, &t, name) == 4) {
-			e.size = s;
-		} else if (sscanf(line, "%llx %c %511s", &a, &t, name) != 3) {
-			continue;
-		}
-		e.addr = a;
-		e.type = t;
-		e.name = strdup(name);
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 64;
-			out->v = realloc(out->v, alloc * sizeof(*out->v));
-			assert_non_null(out->v);
-		}
-		out->v[out->n++] = e;
-	}
-	assert_int_equal(pclose(f), 0);
-	free(line);
-	free(cmd);
-	assert_true(out->n > 0);
-}
-
-static void nm_free(struct nm_syms *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i].name);
-	free(s->v);
-}
-
-static bool is_func_type(char t)
-{
-	return t == 'T' || t == 't' || t == 'W' || t == 'w';
-}
-
-static const struct nm_sym *nm_find(const struct nm_syms *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (!strcmp(s->v[i].name, name))
-			return &s->v[i];
-	}
-	return NULL;
-}
-
-/* Is name one of the function symbols nm lists at addr? */
-static bool nm_alias(const struct nm_syms *s, __u64 addr, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->v[i].addr == addr && is_func_type(s->v[i].type) && !strcmp(s->v[i].name, name))
-			return true;
-	}
-	return false;
 }
 
 static bool nm_covered(const struct nm_syms *s, __u64 addr)
@@ -341,27 +151,18 @@ static size_t check_all(const struct elf_dso *d, const struct nm_syms *nm)
  * independently of elf_dso. */
 static bool vaddr_to_offset(const char *file, __u64 vaddr, __u64 *off)
 {
-	size_t i, phnum;
+	GElf_Phdr *ph;
+	size_t i, n = elf_phdrs(file, &ph);
 	bool found = false;
-	Elf *elf;
-	int fd;
 
-	fd = open(file, O_RDONLY);
-	assert_true(fd >= 0);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	assert_non_null(elf);
-	assert_int_equal(elf_getphdrnum(elf, &phnum), 0);
-	for (i = 0; i < phnum && !found; i++) {
-		GElf_Phdr ph;
-
-		assert_non_null(gelf_getphdr(elf, (int)i, &ph));
-		if (ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_filesz) {
-			*off = vaddr - ph.p_vaddr + ph.p_offset;
+	for (i = 0; i < n && !found; i++) {
+		if (ph[i].p_type == PT_LOAD && vaddr >= ph[i].p_vaddr &&
+		    vaddr < ph[i].p_vaddr + ph[i].p_filesz) {
+			*off = vaddr - ph[i].p_vaddr + ph[i].p_offset;
 			found = true;
 		}
 	}
-	elf_end(elf);
-	close(fd);
+	free(ph);
 	return found;
 }
 
@@ -414,7 +215,7 @@ static void expect_fixture_funcs(const struct nm_syms *nm)
 static void check_file(const char *name, const char *nm_of, const char *debug_dir,
 		       bool expect_debug)
 {
-	char *file = fpath("%s", name), *nmf = fpath("%s", nm_of);
+	char *file = fpath(dir, "%s", name), *nmf = fpath(dir, "%s", nm_of);
 	struct nm_syms nm;
 	struct elf_dso *d;
 
@@ -444,7 +245,7 @@ static void test_pie(void **state)
 static void test_nopie(void **state)
 {
 	struct nm_syms nm;
-	char *f = fpath("nopie");
+	char *f = fpath(dir, "nopie");
 
 	(void)state;
 	check_file("nopie", "nopie", NULL, false);
@@ -463,7 +264,7 @@ static void test_shared_lib(void **state)
 
 static void test_build_id(void **state)
 {
-	char *f = fpath("pie");
+	char *f = fpath(dir, "pie");
 	char *hex = build_id_hex(f);
 	const __u8 *id;
 	unsigned int size, i;
@@ -490,7 +291,7 @@ static void test_build_id(void **state)
 
 static void test_stripped_without_debug(void **state)
 {
-	char *f = fpath("pie.stripped"), *nmf = fpath("pie");
+	char *f = fpath(dir, "pie.stripped"), *nmf = fpath(dir, "pie");
 	struct nm_syms nm;
 	struct elf_dso *d;
 
@@ -510,7 +311,7 @@ static void test_stripped_without_debug(void **state)
 
 static void test_debuglink(void **state)
 {
-	char *dbg3 = fpath("dbg3"), *empty = fpath("nonexistent-debug-dir");
+	char *dbg3 = fpath(dir, "dbg3"), *empty = fpath(dir, "nonexistent-debug-dir");
 
 	(void)state;
 	check_file("dl/pie", "pie", empty, true);
@@ -522,7 +323,7 @@ static void test_debuglink(void **state)
 
 static void expect_rejected(const char *name, const char *debug_dir)
 {
-	char *f = fpath("%s", name), *nmf = fpath("pie");
+	char *f = fpath(dir, "%s", name), *nmf = fpath(dir, "pie");
 	struct nm_syms nm;
 	struct elf_dso *d;
 
@@ -542,7 +343,7 @@ static void expect_rejected(const char *name, const char *debug_dir)
 
 static void test_debug_rejected(void **state)
 {
-	char *wrong = fpath("dbgwrong");
+	char *wrong = fpath(dir, "dbgwrong");
 
 	(void)state;
 	expect_rejected("pie.stripped", wrong); /* .build-id file of another build */
@@ -553,7 +354,7 @@ static void test_debug_rejected(void **state)
 
 static void test_build_id_dir(void **state)
 {
-	char *dbg = fpath("dbg");
+	char *dbg = fpath(dir, "dbg");
 
 	(void)state;
 	check_file("pie.stripped", "pie", dbg, true);
@@ -565,13 +366,9 @@ static unsigned int count_compressed(const char *file, bool gnu)
 	unsigned int n = 0;
 	size_t shstrndx;
 	Elf_Scn *scn = NULL;
-	Elf *elf;
 	int fd;
+	Elf *elf = elf_open_file(file, &fd);
 
-	fd = open(file, O_RDONLY);
-	assert_true(fd >= 0);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	assert_non_null(elf);
 	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;
@@ -582,15 +379,15 @@ static unsigned int count_compressed(const char *file, bool gnu)
 		if (gnu ? (name && !strncmp(name, ".zdebug", 7)) : !!(sh.sh_flags & SHF_COMPRESSED))
 			n++;
 	}
-	elf_end(elf);
-	close(fd);
+	elf_close_file(elf, fd);
 	return n;
 }
 
 static void test_compressed(void **state)
 {
-	char *dbgz = fpath("dbgz"), *dbggnu = fpath("dbggnu"), *dbggz = fpath("dbggz");
-	char *zf = fpath("pie.zdebug"), *gf = fpath("pie.gnudebug"), *gzf = fpath("pie_gz");
+	char *dbgz = fpath(dir, "dbgz"), *dbggnu = fpath(dir, "dbggnu");
+	char *dbggz = fpath(dir, "dbggz"), *zf = fpath(dir, "pie.zdebug");
+	char *gf = fpath(dir, "pie.gnudebug"), *gzf = fpath(dir, "pie_gz");
 
 	(void)state;
 	/* The fixtures really are compressed. */
@@ -630,7 +427,7 @@ static void *read_file(const char *path, size_t *size)
 
 static void test_memory(void **state)
 {
-	char *f = fpath("pie");
+	char *f = fpath(dir, "pie");
 	struct nm_syms nm;
 	struct elf_dso *d;
 	size_t size;
@@ -651,47 +448,36 @@ static void test_memory(void **state)
 
 static void test_vdso(void **state)
 {
-	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)getauxval(AT_SYSINFO_EHDR);
-	size_t size, i, found = 0;
+	const ElfW(Ehdr) *eh;
+	size_t size, n, i, found = 0;
+	struct dynsym *syms;
 	struct elf_dso *d;
-	Elf_Scn *scn = NULL;
 	Elf *elf;
 
 	(void)state;
-	if (!eh)
+	elf = vdso_elf(&eh, &size);
+	if (!elf)
 		skip();
-	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
 	d = elf_dso__open_mem(eh, size, "[vdso]");
 	assert_non_null(d);
 	/* Cross-check every function in the vDSO's .dynsym. */
-	elf = elf_memory((char *)eh, size);
-	assert_non_null(elf);
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
+	n = elf_dynsyms(elf, &syms);
+	for (i = 0; i < n; i++) {
+		const GElf_Sym *sym = &syms[i].sym;
+		const char *name;
+		__u64 off;
 
-		assert_non_null(gelf_getshdr(scn, &sh));
-		if (sh.sh_type != SHT_DYNSYM)
+		if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || !sym->st_size)
 			continue;
-		data = elf_getdata(scn, NULL);
-		for (i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-			const char *name;
-			__u64 off;
-
-			assert_non_null(gelf_getsym(data, (int)i, &sym));
-			if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_size)
-				continue;
-			name = elf_dso__lookup(d, sym.st_value + sym.st_size - 1, &off);
-			assert_non_null(name);
-			/* clock_gettime and __vdso_clock_gettime are aliases. */
-			assert_non_null(strstr(elf_strptr(elf, sh.sh_link, sym.st_name), name) ?
-						name : strstr(name, elf_strptr(elf, sh.sh_link, sym.st_name)));
-			assert_int_equal(off, sym.st_size - 1);
-			found++;
-			checks++;
-		}
+		name = elf_dso__lookup(d, sym->st_value + sym->st_size - 1, &off);
+		assert_non_null(name);
+		/* clock_gettime and __vdso_clock_gettime are aliases. */
+		assert_non_null(strstr(syms[i].name, name) ? name : strstr(name, syms[i].name));
+		assert_int_equal(off, sym->st_size - 1);
+		found++;
+		checks++;
 	}
+	free(syms);
 	elf_end(elf);
 	assert_true(found >= 2);
 	elf_dso__free(d);
@@ -701,7 +487,7 @@ static void test_vdso(void **state)
  * (run under ASan/UBSan). */
 static void test_corrupt(void **state)
 {
-	char *f = fpath("pie"), *g = fpath("corrupt");
+	char *f = fpath(dir, "pie"), *g = fpath(dir, "corrupt");
 	size_t size, len, i, opened = 0;
 	unsigned char *orig;
 	unsigned int seed = 12345;

@@ -5,93 +5,20 @@
  * fake proc dir pointing at binaries compiled at run time, mapping history
  * (overlaps, fork, exec, out-of-order records) and kernel symbols.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 #include <dlfcn.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <link.h>
-#include <sys/auxv.h>
-#include <cmocka.h>
 
+#include "elf_fixtures.h"
 #include "symbolizer.h"
 
 static char *dir;
 static unsigned long checks;
 
-static const char fixture_src[] =
-	"volatile int sink;\n"
-	"__attribute__((noinline)) int func_small(int x) { return x + 1; }\n"
-	"__attribute__((noinline)) int func_medium(int x)\n"
-	"{ int s = 0; for (int i = 0; i < x; i++) s += i * func_small(i); return s; }\n"
-	"__attribute__((noinline)) static int static_func(int x)\n"
-	"{ for (int i = 0; i < x; i++) sink += i * 7 + x; return sink; }\n"
-	"__attribute__((noinline, weak)) int weak_func(int x) { sink = x; return x * 3; }\n"
-	"__attribute__((noinline)) int func_large(int x)\n"
-	"{ switch (x) { case 0: sink = 11; break; case 1: sink = 13; break;\n"
-	"  default: for (int i = 0; i < x; i++) sink += i * i + 31; break; }\n"
-	"  return sink + static_func(x); }\n"
-	"#ifndef LIB\n"
-	"int main(int argc, char **argv)\n"
-	"{ (void)argv; return func_medium(argc) + weak_func(argc) + func_large(argc); }\n"
-	"#endif\n";
-
-static void run(const char *fmt, ...)
-{
-	char *cmd;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&cmd, fmt, ap);
-	va_end(ap);
-	assert_true(n > 0);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-	free(cmd);
-}
-
-static char *fpath(const char *fmt, ...)
-{
-	char *rel, *p;
-	va_list ap;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&rel, fmt, ap) > 0);
-	va_end(ap);
-	assert_true(asprintf(&p, "%s/%s", dir, rel) > 0);
-	free(rel);
-	return p;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 static int group_setup(void **state)
 {
-	char tmpl[] = "/tmp/ember-sym-XXXXXX";
-	const char *cc = "gcc -g -O1 -fno-inline -Wl,--build-id";
-	char *src;
+	const char *cc = FIXTURE_CC;
 
 	(void)state;
-	assert_non_null(mkdtemp(tmpl));
-	dir = strdup(tmpl);
-	src = fpath("src.c");
-	write_text(src, fixture_src);
-	free(src);
+	dir = fixture_dir_new("/tmp/ember-sym-XXXXXX");
 	run("cd %s && mkdir bin lib && %s -fPIE -pie -o bin/pie src.c && "
 	    "%s -fno-PIE -no-pie -o bin/nopie src.c && %s -shared -fPIC -DLIB -o lib/lib.so src.c",
 	    dir, cc, cc, cc);
@@ -101,96 +28,9 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
-	if (dir && !getenv("EMBER_KEEP_FIXTURES"))
-		run("rm -rf %s", dir);
-	free(dir);
+	fixture_dir_free(dir);
 	print_message("symbolizer: %lu lookup checks\n", checks);
 	return 0;
-}
-
-/* ---- nm and program headers, read independently of the symbolizer ---- */
-
-struct nm_sym {
-	__u64 addr;
-	__u64 size;
-	char type;
-	char *name;
-};
-
-struct nm_syms {
-	struct nm_sym *v;
-	size_t n;
-};
-
-static void nm_load(const char *file, struct nm_syms *out)
-{
-	char *cmd, *line = NULL;
-	size_t cap = 0, alloc = 0;
-	FILE *f;
-
-	memset(out, 0, sizeof(*out));
-	assert_true(asprintf(&cmd, "nm -S --defined-only %s", file) > 0);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long long a, s = 0;
-		char t, name[512];
-
-		if (sscanf(line, "%llx %llx %c %511s", &a, &s, &t, name) != 4) {
-			s = 0;
-			if (sscanf(line, "%llx %c %511s", &a, &t, name) != 3)
-				continue;
-		}
-		if (out->n == alloc) {
-			alloc = alloc ? alloc * 2 : 64;
-			out->v = realloc(out->v, alloc * sizeof(*out->v));
-			assert_non_null(out->v);
-		}
-		out->v[out->n].addr = a;
-		out->v[out->n].size = s;
-		out->v[out->n].type = t;
-		out->v[out->n].name = strdup(name);
-		out->n++;
-	}
-	assert_int_equal(pclose(f), 0);
-	free(line);
-	free(cmd);
-}
-
-static void nm_free(struct nm_syms *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++)
-		free(s->v[i].name);
-	free(s->v);
-}
-
-static bool is_func_type(char t)
-{
-	return t == 'T' || t == 't' || t == 'W' || t == 'w';
-}
-
-static bool nm_alias(const struct nm_syms *s, __u64 addr, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->v[i].addr == addr && is_func_type(s->v[i].type) && !strcmp(s->v[i].name, name))
-			return true;
-	}
-	return false;
-}
-
-static const struct nm_sym *nm_find(const struct nm_syms *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (!strcmp(s->v[i].name, name))
-			return &s->v[i];
-	}
-	return NULL;
 }
 
 struct text_seg {
@@ -199,30 +39,21 @@ struct text_seg {
 	__u64 filesz;
 };
 
+/* The last executable PT_LOAD of file, read independently of the symbolizer. */
 static struct text_seg text_segment(const char *file)
 {
 	struct text_seg t = { 0 };
-	size_t i, phnum;
-	Elf *elf;
-	int fd;
+	GElf_Phdr *ph;
+	size_t i, n = elf_phdrs(file, &ph);
 
-	fd = open(file, O_RDONLY);
-	assert_true(fd >= 0);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	assert_non_null(elf);
-	assert_int_equal(elf_getphdrnum(elf, &phnum), 0);
-	for (i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-
-		assert_non_null(gelf_getphdr(elf, (int)i, &ph));
-		if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X)) {
-			t.offset = ph.p_offset;
-			t.vaddr = ph.p_vaddr;
-			t.filesz = ph.p_filesz;
+	for (i = 0; i < n; i++) {
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X)) {
+			t.offset = ph[i].p_offset;
+			t.vaddr = ph[i].p_vaddr;
+			t.filesz = ph[i].p_filesz;
 		}
 	}
-	elf_end(elf);
-	close(fd);
+	free(ph);
 	assert_true(t.filesz > 0);
 	return t;
 }
@@ -296,33 +127,20 @@ __attribute__((noinline)) int test_marker_function(int x)
 /* Run-time address of a vDSO function, from its .dynsym. */
 static uintptr_t vdso_addr(const char *name)
 {
-	const ElfW(Ehdr) *eh = (const ElfW(Ehdr) *)getauxval(AT_SYSINFO_EHDR);
-	size_t size, i;
+	const ElfW(Ehdr) *eh;
+	size_t size, n, i;
 	uintptr_t addr = 0;
-	Elf_Scn *scn = NULL;
-	Elf *elf;
+	struct dynsym *syms;
+	Elf *elf = vdso_elf(&eh, &size);
 
-	if (!eh)
+	if (!elf)
 		return 0;
-	size = eh->e_shoff + (size_t)eh->e_shnum * eh->e_shentsize;
-	elf = elf_memory((char *)eh, size);
-	assert_non_null(elf);
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-
-		assert_non_null(gelf_getshdr(scn, &sh));
-		if (sh.sh_type != SHT_DYNSYM)
-			continue;
-		data = elf_getdata(scn, NULL);
-		for (i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
-			GElf_Sym sym;
-
-			assert_non_null(gelf_getsym(data, (int)i, &sym));
-			if (!strcmp(elf_strptr(elf, sh.sh_link, sym.st_name), name))
-				addr = (uintptr_t)eh + sym.st_value; /* vDSO vaddrs start at 0 */
-		}
+	n = elf_dynsyms(elf, &syms);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(syms[i].name, name))
+			addr = (uintptr_t)eh + syms[i].sym.st_value; /* vDSO vaddrs start at 0 */
 	}
+	free(syms);
 	elf_end(elf);
 	return addr;
 }
@@ -412,7 +230,7 @@ static struct symbolizer *fixture_symbolizer(const char *sub)
 {
 	struct symbolizer_opts o = { 0 };
 	struct symbolizer *s;
-	char *proc = fpath("%s", sub);
+	char *proc = fpath(dir, "%s", sub);
 
 	o.proc_dir = proc;
 	o.debug_dir = dir; /* no .build-id there */
@@ -424,7 +242,8 @@ static struct symbolizer *fixture_symbolizer(const char *sub)
 
 static void test_fixture_processes(void **state)
 {
-	char *pie = fpath("bin/pie"), *nopie = fpath("bin/nopie"), *lib = fpath("lib/lib.so");
+	char *pie = fpath(dir, "bin/pie"), *nopie = fpath(dir, "bin/nopie");
+	char *lib = fpath(dir, "lib/lib.so");
 	char *l1 = maps_line(pie, PIE_BIAS, 11), *l2 = maps_line(lib, LIB_BIAS, 12);
 	char *l3 = maps_line(nopie, 0, 13), *text, *p;
 	struct symbolizer_stats st;
@@ -444,12 +263,12 @@ static void test_fixture_processes(void **state)
 			     "this line is garbage\n",
 			     pie, l1, l2) > 0);
 	run("mkdir -p %s/proc/100 %s/proc/101", dir, dir);
-	p = fpath("proc/100/maps");
+	p = fpath(dir, "proc/100/maps");
 	write_text(p, text);
 	free(p);
 	free(text);
 	assert_true(asprintf(&text, "%s%s", l3, l2) > 0);
-	p = fpath("proc/101/maps");
+	p = fpath(dir, "proc/101/maps");
 	write_text(p, text);
 	free(p);
 	free(text);
@@ -494,35 +313,23 @@ static void test_fixture_processes(void **state)
 	free(lib);
 }
 
-static int hex_build_id(const char *file, __u8 *id)
+/* Build id of file as bytes, from readelf. */
+static int build_id_bytes(const char *file, __u8 *id)
 {
-	char *cmd, *line = NULL;
-	size_t cap = 0;
+	char *hex = build_id_hex(file), *p;
+	unsigned int b;
 	int n = 0;
-	FILE *f;
 
-	assert_true(asprintf(&cmd, "readelf -n %s", file) > 0);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	while (getline(&line, &cap, f) > 0) {
-		char *p = strstr(line, "Build ID: ");
-		unsigned int b;
-
-		if (!p || n)
-			continue;
-		for (p += 10; n < 64 && sscanf(p, "%2x", &b) == 1; p += 2)
-			id[n++] = (__u8)b;
-	}
-	pclose(f);
-	free(line);
-	free(cmd);
+	for (p = hex; n < 64 && sscanf(p, "%2x", &b) == 1; p += 2)
+		id[n++] = (__u8)b;
+	free(hex);
 	assert_int_equal(n, 20);
 	return n;
 }
 
 static void test_mmap_build_id_and_root(void **state)
 {
-	char *pie = fpath("bin/pie");
+	char *pie = fpath(dir, "bin/pie");
 	struct text_seg t = text_segment(pie);
 	__u64 start = PIE_BIAS + (t.vaddr & ~0xfffULL), len = 0x10000;
 	__u64 pgoff = t.offset & ~0xfffULL;
@@ -536,7 +343,7 @@ static void test_mmap_build_id_and_root(void **state)
 	(void)state;
 	nm_load(pie, &nm);
 	f = nm_find(&nm, "func_large")->addr;
-	hex_build_id(pie, id);
+	build_id_bytes(pie, id);
 	memset(bad, 0xab, sizeof(bad));
 	/* The container's file exists only below /proc/PID/root. */
 	run("mkdir -p %s/proc/300/root/opt/app && cp %s %s/proc/300/root/opt/app/prog", dir, pie,
@@ -645,10 +452,20 @@ static void test_mapping_history(void **state)
 	symbolizer__free(s);
 }
 
+static struct symbolizer *kallsyms_symbolizer(const char *kallsyms)
+{
+	struct symbolizer_opts o = { 0 };
+	struct symbolizer *s;
+
+	o.kallsyms_path = kallsyms;
+	s = symbolizer__new(&o);
+	assert_non_null(s);
+	return s;
+}
+
 static void test_kernel(void **state)
 {
-	char *ok = fpath("kallsyms"), *zero = fpath("kallsyms0");
-	struct symbolizer_opts o = { 0 };
+	char *ok = fpath(dir, "kallsyms"), *zero = fpath(dir, "kallsyms0");
 	struct symbolizer_stats st;
 	struct symbolizer *s;
 	struct sym_result r;
@@ -659,9 +476,7 @@ static void test_kernel(void **state)
 		       "ffffffff81000200 T _etext\n"
 		       "ffffffffc0001000 t mod_fn\t[mymod]\n");
 	write_text(zero, "0000000000000000 T first\n0000000000000000 T second\n");
-	o.kallsyms_path = ok;
-	s = symbolizer__new(&o);
-	assert_non_null(s);
+	s = kallsyms_symbolizer(ok);
 	symbolizer__kernel(s, 0xffffffff81000105ULL, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "second");
@@ -678,9 +493,7 @@ static void test_kernel(void **state)
 	symbolizer__free(s);
 	checks += 3;
 
-	o.kallsyms_path = zero;
-	s = symbolizer__new(&o);
-	assert_non_null(s);
+	s = kallsyms_symbolizer(zero);
 	symbolizer__kernel(s, 0xffffffff81000105ULL, &r);
 	assert_int_equal(r.status, SYM_NO_SYMBOL);
 	assert_string_equal(r.module, "[kernel.kallsyms]");
