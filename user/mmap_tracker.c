@@ -20,6 +20,7 @@ struct mmap_tracker {
 	struct perf_buffer *pb;
 	int map_fd;
 	bool track_all, follow_forks;
+	int targets_fd; /* the BPF filter's targets, or -1 */
 	/* tracked tgids when !track_all: small sorted-free set */
 	__u32 *tgids;
 	size_t nr_tgids, cap_tgids;
@@ -78,19 +79,36 @@ __u64 mmap_tracker__now(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static bool tracked(const struct mmap_tracker *t, __u32 tgid)
+static bool tracked_locally(const struct mmap_tracker *t, __u32 tgid)
 {
-	if (t->track_all)
-		return true;
 	for (size_t i = 0; i < t->nr_tgids; i++)
 		if (t->tgids[i] == tgid)
 			return true;
 	return false;
 }
 
+/*
+ * Records from different CPUs arrive out of order: a forked child's exec
+ * and mmap records (on its CPU) can come before its parent's FORK record
+ * (on the parent's CPU). The BPF fork hook made the child a target at the
+ * fork itself, so ask the targets map before dropping a record.
+ */
+static bool tracked(struct mmap_tracker *t, __u32 tgid)
+{
+	__u8 v;
+
+	if (t->track_all || tracked_locally(t, tgid))
+		return true;
+	if (t->targets_fd >= 0 && bpf_map_lookup_elem(t->targets_fd, &tgid, &v) == 0) {
+		mmap_tracker__track(t, tgid);
+		return true;
+	}
+	return false;
+}
+
 void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid)
 {
-	if (t->track_all || tracked(t, tgid))
+	if (t->track_all || tracked_locally(t, tgid))
 		return;
 	if (t->nr_tgids == t->cap_tgids) {
 		size_t ncap = t->cap_tgids ? t->cap_tgids * 2 : 16;
@@ -175,7 +193,7 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 }
 
 struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus, int nr_cpus,
-				       bool track_all, bool follow_forks)
+				       bool track_all, bool follow_forks, int targets_fd)
 {
 	struct perf_buffer_raw_opts opts = {};
 	struct perf_event_attr attr = {};
@@ -188,6 +206,7 @@ struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus,
 	t->sym = sym;
 	t->track_all = track_all;
 	t->follow_forks = follow_forks;
+	t->targets_fd = targets_fd;
 	t->map_fd = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "ember_sideband", sizeof(int),
 				   sizeof(int), nr_cpus, NULL);
 	if (t->map_fd < 0) {

@@ -21,9 +21,10 @@ struct mmap_tracker_stats {
 };
 
 /* track_all: every process; else only tgids added with
- * mmap_tracker__track() and, if follow_forks, their descendants. */
+ * mmap_tracker__track(), those in the BPF targets map (targets_fd, -1 for
+ * none) and, if follow_forks, their descendants. */
 struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus, int nr_cpus,
-				       bool track_all, bool follow_forks);
+				       bool track_all, bool follow_forks, int targets_fd);
 void mmap_tracker__free(struct mmap_tracker *t);
 void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid);
 /* Handle all pending records; waits up to timeout_ms for new ones.

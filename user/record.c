@@ -124,7 +124,7 @@ void record__usage(FILE *out)
 		"  -o, --output FILE       write here (default: stdout)\n"
 		"  -C, --cpu CPUS          sample only these CPUs, e.g. 0,2-3\n"
 		"      --user-only         user stacks only\n"
-		"      --kernel-only       kernel stacks only\n"
+		"      --kernel-only       sample only kernel code, kernel stacks only\n"
 		"      --per-pid           root frame is name-PID instead of name\n"
 		"      --stats             print every drop and error counter\n"
 		"      --stack-storage N   unique stacks the kernel can hold (default 65536)\n"
@@ -397,7 +397,7 @@ static int drain(struct profile_bpf *skel, const struct record_opts *o, struct s
 		if (key.flags & (EMBER_KEY_USER_LOST | EMBER_KEY_KERNEL_LOST))
 			rs.marker = "[lost stack]";
 		else if (!rs.nr_user && !rs.nr_kernel)
-			rs.marker = o->kernel_only ? "[user]" : o->user_only ? "[kernel]" : "[no stack]";
+			rs.marker = o->user_only ? "[kernel]" : "[no stack]";
 		/* A process that began after the start scan and before its
 		 * first mmap record (or whose records were lost) may still be
 		 * alive: read its maps now rather than leave it unnamed. */
@@ -581,7 +581,8 @@ int record__main(int argc, char **argv)
 	sym = symbolizer__new(NULL);
 	if (!sym)
 		goto oom;
-	tracker = mmap_tracker__new(sym, online, nr_cpus, o.all, o.cmd != NULL);
+	tracker = mmap_tracker__new(sym, online, nr_cpus, o.all, o.cmd != NULL,
+				    o.all || o.tid ? -1 : bpf_map__fd(skel->maps.targets));
 	if (!tracker)
 		goto cleanup;
 
@@ -609,7 +610,7 @@ int record__main(int argc, char **argv)
 	if (o.all)
 		proc_scan__all(sym);
 
-	sampler = sampler__open(cpus, nr_cpus, o.freq);
+	sampler = sampler__open(cpus, nr_cpus, o.freq, o.kernel_only);
 	if (!sampler)
 		goto cleanup;
 	if (o.cmd) {

@@ -21,7 +21,7 @@ static int perf_open(struct perf_event_attr *attr, int cpu)
 	return syscall(__NR_perf_event_open, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-static void fill_attr(struct perf_event_attr *attr, bool hw, unsigned int freq)
+static void fill_attr(struct perf_event_attr *attr, bool hw, unsigned int freq, bool kernel_only)
 {
 	memset(attr, 0, sizeof(*attr));
 	attr->size = sizeof(*attr);
@@ -29,6 +29,7 @@ static void fill_attr(struct perf_event_attr *attr, bool hw, unsigned int freq)
 	attr->config = hw ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK;
 	attr->freq = 1;
 	attr->sample_freq = freq;
+	attr->exclude_user = kernel_only;
 }
 
 /* errno values meaning "this event does not exist here", as opposed to a
@@ -38,7 +39,7 @@ static bool event_unsupported(int err)
 	return err == ENOENT || err == EOPNOTSUPP || err == ENODEV || err == EINVAL;
 }
 
-struct sampler *sampler__open(const bool *cpus, int nr_cpus, unsigned int freq)
+struct sampler *sampler__open(const bool *cpus, int nr_cpus, unsigned int freq, bool kernel_only)
 {
 	struct perf_event_attr attr;
 	struct sampler *s;
@@ -59,7 +60,7 @@ struct sampler *sampler__open(const bool *cpus, int nr_cpus, unsigned int freq)
 
 		if (!cpus[cpu])
 			continue;
-		fill_attr(&attr, s->hardware, freq);
+		fill_attr(&attr, s->hardware, freq, kernel_only);
 		fd = perf_open(&attr, cpu);
 		if (fd < 0 && s->hardware && event_unsupported(errno)) {
 			/* No PMU (VMs, some ARM boards): every CPU uses cpu-clock. */

@@ -14,7 +14,8 @@ struct sampler;
 
 /* Opens the events (nothing runs until attach). On error returns NULL and
  * sets errno; the message is already printed. */
-struct sampler *sampler__open(const bool *cpus, int nr_cpus, unsigned int freq);
+/* kernel_only: sample only while a CPU runs kernel code (exclude_user). */
+struct sampler *sampler__open(const bool *cpus, int nr_cpus, unsigned int freq, bool kernel_only);
 int sampler__attach(struct sampler *s, struct bpf_program *prog);
 /* Stop sampling (detach and close); safe to call twice. */
 void sampler__stop(struct sampler *s);
