@@ -372,7 +372,13 @@ def main():
                statistics.median(x[2] for x in res[c])) for c in cfgs}
     base_wall, base_cpu, _ = med[(None, 0)]
     added = {c: med[c][0] - base_wall for c in cfgs}
-    per_sample = {c: (added[c] / med[c][2] * 1e6 if med[c][2] else None) for c in cfgs}
+    # Below the baseline's own run-to-run spread an added time means nothing:
+    # report it as noise rather than a per-sample figure (at 99 Hz the cost
+    # is ~0.3% of the run, well inside wall-clock jitter; 999 Hz measures it).
+    base_walls = [x[0] for x in res[(None, 0)]]
+    noise = (max(base_walls) - min(base_walls)) / 2
+    per_sample = {c: (added[c] / med[c][2] * 1e6 if med[c][2] and abs(added[c]) > noise
+                      else None) for c in cfgs}
 
     hdr1 = ["config", "median wall s", "min..max s", "vs baseline", "added ms",
             "workload CPU s", "samples on workload", "cost/sample us"]
@@ -383,7 +389,8 @@ def main():
                       "%.4f" % (med[c][0] / base_wall),
                       "-" if c[0] is None else "%+.1f" % (added[c] * 1000),
                       "%.2f" % med[c][1], "-" if c[0] is None else "%d" % med[c][2],
-                      "-" if c[0] is None else fmt(per_sample[c], ".1f")])
+                      "-" if c[0] is None else
+                      fmt(per_sample[c], ".1f", "noise (+-%.0f ms)" % (noise * 1000))])
 
     hdr2 = ["ember vs perf", "ember", "perf", "ember/perf", "target"]
     rows2 = []
@@ -394,8 +401,8 @@ def main():
         rows2.append(["added wall ms, -F %d" % hz, "%+.1f" % (added[e] * 1000),
                       "%+.1f" % (added[p] * 1000),
                       fmt(added[e] / added[p] if added[p] > 0 else None, ".2f"), "<= 1"])
-        rows2.append(["cost per sample us, -F %d" % hz, fmt(per_sample[e], ".1f"),
-                      fmt(per_sample[p], ".1f"),
+        rows2.append(["cost per sample us, -F %d" % hz, fmt(per_sample[e], ".1f", "noise"),
+                      fmt(per_sample[p], ".1f", "noise"),
                       fmt(per_sample[e] / per_sample[p]
                           if per_sample[e] is not None and per_sample[p] else None, ".2f"),
                       "<= 1"])
