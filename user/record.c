@@ -62,6 +62,12 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+/* Only there to interrupt the wait when the command exits. */
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
 static const char *const stat_names[] = {
 #define X(id, name, desc) name,
 	EMBER_BPF_STATS(X)
@@ -557,6 +563,8 @@ int record__main(int argc, char **argv)
 	sa.sa_handler = on_signal; /* no SA_RESTART: let poll return EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o.cmd) {
@@ -639,9 +647,11 @@ int record__main(int argc, char **argv)
 	}
 
 	/* Record until the duration passes, a signal arrives or the targets
-	 * are gone; meanwhile keep up with side-band records. */
+	 * are gone; meanwhile keep up with side-band records. Each wake-up
+	 * costs ember CPU: a command's exit interrupts the wait (SIGCHLD),
+	 * only -p/-t need polling for their targets' exit. */
 	for (;;) {
-		int timeout = 100;
+		int timeout = o.nr_pids || o.tid ? 250 : 1000;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o.duration > 0) {
