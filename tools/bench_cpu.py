@@ -315,6 +315,11 @@ def bpf_prog_stats(pid):
     return {"bpf_ns_per_run": ns / cnt, "bpf_runs": cnt} if cnt else {}
 
 
+def ratio(a, b):
+    """a/b where both are real, positive measurements; else None (n/a)."""
+    return a / b if a is not None and b is not None and a > 0 and b > 0 else None
+
+
 def name(cfg):
     tool, hz = cfg
     return "baseline" if tool is None else "%s -F %d" % (tool, hz)
@@ -348,8 +353,8 @@ def main():
     ap.add_argument("--settle", type=float, default=1.0,
                     help="seconds between a profiler being ready and the work starting")
     a = ap.parse_args()
-    a.rounds = a.rounds or (3 if a.quick else 7)
-    a.seconds = a.seconds or (1.0 if a.quick else 2.0)
+    a.rounds = a.rounds or (3 if a.quick else 11)
+    a.seconds = a.seconds or (1.0 if a.quick else 3.0)
     res_secs = 5 if a.quick else 10
     if os.geteuid() != 0:
         log("bench: needs root")
@@ -371,17 +376,34 @@ def main():
     med = {c: (statistics.median(x[0] for x in res[c]), statistics.median(x[1] for x in res[c]),
                statistics.median(x[2] for x in res[c])) for c in cfgs}
     base_wall, base_cpu, _ = med[(None, 0)]
-    added = {c: med[c][0] - base_wall for c in cfgs}
-    # Below the baseline's own run-to-run spread an added time means nothing:
-    # report it as noise rather than a per-sample figure (at 99 Hz the cost
-    # is ~0.3% of the run, well inside wall-clock jitter; 999 Hz measures it).
-    base_walls = [x[0] for x in res[(None, 0)]]
-    noise = (max(base_walls) - min(base_walls)) / 2
+    # Paired differences: each round's run against the same round's
+    # baseline cancels slow drift of the machine. Two estimators of the
+    # cost: added wall time and added workload CPU time (the sampling
+    # interrupt is charged to the task it interrupts).
+    base = res[(None, 0)]
+    added = {c: statistics.median(x[0] - b[0] for x, b in zip(res[c], base)) for c in cfgs}
+    added_cpu = {c: statistics.median(x[1] - b[1] for x, b in zip(res[c], base)) for c in cfgs}
+    # Below the baseline's own round-to-round spread (median absolute
+    # deviation of the paired differences) an added time means nothing:
+    # say "noise" rather than print a per-sample figure. At 99 Hz the cost
+    # is ~0.3% of a run, inside wall-clock jitter; 999 Hz measures it.
+    def mad(c, k):
+        d = [x[k] - b[k] for x, b in zip(res[c], base)]
+        m = statistics.median(d)
+        return statistics.median(abs(v - m) for v in d)
+    noise = statistics.median(mad(c, 0) for c in cfgs if c[0]) if len(cfgs) > 1 else 0
     per_sample = {c: (added[c] / med[c][2] * 1e6 if med[c][2] and abs(added[c]) > noise
                       else None) for c in cfgs}
+    noise_cpu = statistics.median(mad(c, 1) for c in cfgs if c[0]) if len(cfgs) > 1 else 0
+    # CPU times come in 10 ms ticks: one tick of noise at least
+    noise_cpu = max(noise_cpu, 0.01)
+    per_sample_cpu = {c: (added_cpu[c] / med[c][2] * 1e6
+                          if med[c][2] and abs(added_cpu[c]) > noise_cpu else None)
+                      for c in cfgs}
 
-    hdr1 = ["config", "median wall s", "min..max s", "vs baseline", "added ms",
-            "workload CPU s", "samples on workload", "cost/sample us"]
+    hdr1 = ["config", "median wall s", "min..max s", "vs baseline", "added ms (paired)",
+            "workload CPU s", "samples on workload", "cost/sample us (wall)",
+            "cost/sample us (CPU)"]
     rows1 = []
     for c in cfgs:
         walls = [x[0] for x in res[c]]
@@ -390,7 +412,8 @@ def main():
                       "-" if c[0] is None else "%+.1f" % (added[c] * 1000),
                       "%.2f" % med[c][1], "-" if c[0] is None else "%d" % med[c][2],
                       "-" if c[0] is None else
-                      fmt(per_sample[c], ".1f", "noise (+-%.0f ms)" % (noise * 1000))])
+                      fmt(per_sample[c], ".1f", "noise (+-%.0f ms)" % (noise * 1000)),
+                      "-" if c[0] is None else fmt(per_sample_cpu[c], ".1f", "noise")])
 
     hdr2 = ["ember vs perf", "ember", "perf", "ember/perf", "target"]
     rows2 = []
@@ -400,12 +423,15 @@ def main():
             continue
         rows2.append(["added wall ms, -F %d" % hz, "%+.1f" % (added[e] * 1000),
                       "%+.1f" % (added[p] * 1000),
-                      fmt(added[e] / added[p] if added[p] > 0 else None, ".2f"), "<= 1"])
+                      fmt(ratio(added[e], added[p]) if per_sample[e] and per_sample[p] else None,
+                          ".2f"), "<= 1"])
         rows2.append(["cost per sample us, -F %d" % hz, fmt(per_sample[e], ".1f", "noise"),
                       fmt(per_sample[p], ".1f", "noise"),
-                      fmt(per_sample[e] / per_sample[p]
-                          if per_sample[e] is not None and per_sample[p] else None, ".2f"),
+                      fmt(ratio(per_sample[e], per_sample[p]), ".2f"),
                       "<= 1"])
+        rows2.append(["cost per sample us (CPU), -F %d" % hz, fmt(per_sample_cpu[e], ".1f", "noise"),
+                      fmt(per_sample_cpu[p], ".1f", "noise"),
+                      fmt(ratio(per_sample_cpu[e], per_sample_cpu[p]), ".2f"), "<= 1"])
 
     hdr3 = ["resources, -a -F 99, %d s, %d CPUs busy" % (res_secs, NCPU)] + \
            [r["tool"] for r in rs] + ["target (ember)"]
