@@ -13,7 +13,8 @@
 /* One scratch slot per program kind: a perf sample (NMI) can interrupt a
  * tracepoint program on the same CPU, so they must not share one. */
 enum scratch_slot {
-	SCRATCH_SAMPLE = 0,
+	SCRATCH_SAMPLE = 0, /* perf_event (NMI-like) */
+	SCRATCH_SWITCH = 1, /* sched_switch raw tracepoint */
 	SCRATCH_MAX = 4,
 };
 

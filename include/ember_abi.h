@@ -48,6 +48,29 @@ _Static_assert(sizeof(struct ember_stack_key) == 40, "ember_stack_key ABI change
 /* Why a stack is missing from a key, when it is. */
 #define EMBER_KEY_USER_LOST   (1u << 0) /* stacks map full or error */
 #define EMBER_KEY_KERNEL_LOST (1u << 1)
+/* Off-CPU: the thread was preempted and stayed runnable (not blocked). */
+#define EMBER_KEY_PREEMPTED   (1u << 2)
+
+/* Which blocked states count as off-CPU (--state): the kernel's
+ * TASK_INTERRUPTIBLE and TASK_UNINTERRUPTIBLE bits. */
+#define EMBER_STATE_INTERRUPTIBLE   0x1u
+#define EMBER_STATE_UNINTERRUPTIBLE 0x2u
+
+/* A thread that went off CPU and has not come back yet, by TID. Read by
+ * userspace at the end to count intervals still open. */
+struct ember_offcpu_start {
+	__u64 ts; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) when it left */
+	struct ember_stack_key key;
+};
+_Static_assert(sizeof(struct ember_offcpu_start) == 48, "ember_offcpu_start ABI changed");
+
+/* Off-CPU time per key: nanoseconds summed (microseconds only on output,
+ * so rounding happens once) and the number of intervals. */
+struct ember_offcpu_value {
+	__u64 total_ns;
+	__u64 count;
+};
+_Static_assert(sizeof(struct ember_offcpu_value) == 16, "ember_offcpu_value ABI changed");
 
 /*
  * Every BPF-side outcome that is not a clean sample gets a counter, so the
@@ -66,7 +89,15 @@ _Static_assert(sizeof(struct ember_stack_key) == 40, "ember_stack_key ABI change
 	X(KSTACK_ERROR, "kstack_error", "kernel stack lost: other bpf_get_stack error") \
 	X(COUNTS_FULL, "counts_full", "sample dropped: counts map full")                  \
 	X(TARGETS_FULL, "targets_full", "forked child not followed: targets map full")     \
-	X(FORKS_FOLLOWED, "forks_followed", "child processes added to the targets")
+	X(FORKS_FOLLOWED, "forks_followed", "child processes added to the targets")        \
+	X(SWITCHES, "switches", "context switches seen (off-CPU)")                        \
+	X(BLOCKS, "blocks", "off-CPU intervals started by target threads")                \
+	X(PREEMPTIONS, "preemptions", "target threads preempted while runnable")          \
+	X(WAKEUPS, "wakeups", "off-CPU intervals ended and counted")                      \
+	X(BLOCK_SHORT, "block_short", "intervals left out: shorter than --min-block")      \
+	X(BLOCK_LONG, "block_long", "intervals left out: longer than --max-block")         \
+	X(START_FULL, "start_full", "off-CPU interval lost: start map full")              \
+	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")
 
 #define EMBER_STAT_ENUM(id, name, desc) EMBER_STAT_##id,
 enum ember_stat {

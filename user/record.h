@@ -2,10 +2,7 @@
 #ifndef EMBER_RECORD_H
 #define EMBER_RECORD_H
 
-#include <stdio.h>
-
 /* `ember record ...`: argv[0] is "record". Returns the process exit code. */
 int record__main(int argc, char **argv);
-void record__usage(FILE *out);
 
 #endif

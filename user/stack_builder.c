@@ -28,6 +28,22 @@ static const char *const thread_entries[] = {
 	"thread_start", "_dl_start_user", "_dl_start",
 };
 
+/* ember's own probe sits at the leaf of a kernel stack taken from a
+ * tracepoint program (bpf_prog_* <- bpf_trace_run4 <- __traceiter_...): it
+ * is not where the traced thread was, so it is trimmed. */
+static const char *const probe_prefixes[] = {
+	"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_", "trace_call_bpf",
+	"perf_trace_", "bpf_get_stack",
+};
+
+static bool is_probe_frame(const char *name)
+{
+	for (size_t i = 0; i < sizeof(probe_prefixes) / sizeof(probe_prefixes[0]); i++)
+		if (!strncmp(name, probe_prefixes[i], strlen(probe_prefixes[i])))
+			return true;
+	return false;
+}
+
 static bool is_thread_entry(const char *name)
 {
 	for (size_t i = 0; i < sizeof(thread_entries) / sizeof(thread_entries[0]); i++)
@@ -141,6 +157,7 @@ static int name_frame(struct stack_builder *sb, unsigned int i, __u64 ip, bool l
 int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, const int64_t *values)
 {
 	unsigned int n = 0, need = 2 + rs->nr_user + rs->nr_kernel + (rs->marker ? 1 : 0);
+	unsigned int kskip = 0;
 	int err;
 
 	err = reserve(sb, need);
@@ -180,7 +197,15 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	}
 	if (rs->kernel_truncated)
 		sb->st.truncated_depth++;
-	for (unsigned int k = rs->nr_kernel; k-- > 0;) {
+	while (kskip < rs->nr_kernel) {
+		struct sym_result r = {};
+
+		symbolizer__kernel(sb->sym, rs->kernel_ips[kskip] - (kskip ? 1 : 0), &r);
+		if (r.status != SYM_OK || !is_probe_frame(r.name))
+			break;
+		kskip++;
+	}
+	for (unsigned int k = rs->nr_kernel; k-- > kskip;) {
 		/* kernel stacks from a sample start at the interrupted IP */
 		err = name_frame(sb, n, rs->kernel_ips[k], k == 0, true, rs->tgid);
 		if (err)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * CPU profile: one program run per perf sample (cpu-clock or cycles) on
- * every CPU. Stacks are deduplicated in a stack-trace map and counted in a
- * hash map; userspace reads both once at the end, so nothing crosses to
- * userspace per sample.
+ * every CPU. Stacks are stored once (stacks.bpf.h) and samples counted per
+ * (process, user stack, kernel stack) in a hash map; userspace reads both
+ * once at the end, so nothing crosses to userspace per sample.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -11,23 +11,14 @@
 #include "ember_abi.h"
 #include "stats.bpf.h"
 #include "stacks.bpf.h"
+#include "filter.bpf.h"
+#include "task.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by userspace before load. */
-const volatile __u32 filter_mode = EMBER_FILTER_ALL;
-const volatile __u32 target_tid = 0;
-const volatile __u32 follow_forks = 0;
 const volatile __u32 want_user = 1;
 const volatile __u32 want_kernel = 1;
-
-/* Processes being profiled (EMBER_FILTER_TGID). Value unused. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -56,9 +47,8 @@ static __always_inline int record_stack(void *ctx, __u32 tgid)
 			key.flags |= EMBER_KEY_KERNEL_LOST;
 	}
 
-	/* The process name, not the thread's: threads may rename themselves. */
 	task = (struct task_struct *)bpf_get_current_task();
-	BPF_CORE_READ_STR_INTO(&key.comm, task, group_leader, comm);
+	read_process_name(task, key.comm);
 
 	count = bpf_map_lookup_elem(&counts, &key);
 	if (count) {
@@ -95,40 +85,9 @@ int on_sample(struct bpf_perf_event_data *ctx)
 	}
 	/* Filter before any stack or map work: most samples of a targeted
 	 * profile belong to other processes. */
-	if (filter_mode == EMBER_FILTER_TGID) {
-		if (!bpf_map_lookup_elem(&targets, &tgid))
-			goto filtered;
-	} else if (filter_mode == EMBER_FILTER_TID) {
-		if (tid != target_tid)
-			goto filtered;
+	if (!is_target(tgid, tid)) {
+		stat_inc(EMBER_STAT_FILTERED);
+		return 0;
 	}
 	return record_stack(ctx, tgid);
-filtered:
-	stat_inc(EMBER_STAT_FILTERED);
-	return 0;
-}
-
-/*
- * `ember record -- CMD` follows every process CMD forks: a child of a target
- * becomes a target before it runs its first instruction.
- */
-SEC("raw_tp/sched_process_fork")
-int on_fork(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct task_struct *parent = (struct task_struct *)ctx->args[0];
-	struct task_struct *child = (struct task_struct *)ctx->args[1];
-	__u32 ptgid, ctgid;
-	__u8 one = 1;
-
-	if (!follow_forks)
-		return 0;
-	ptgid = BPF_CORE_READ(parent, tgid);
-	ctgid = BPF_CORE_READ(child, tgid);
-	if (ptgid == ctgid || !bpf_map_lookup_elem(&targets, &ptgid))
-		return 0; /* a new thread, or not ours */
-	if (bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY))
-		stat_inc(EMBER_STAT_TARGETS_FULL);
-	else
-		stat_inc(EMBER_STAT_FORKS_FOLLOWED);
-	return 0;
 }

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Helpers every collector uses to read its maps back. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "stack_builder.h"
+
+void collector__add_stats(int stats_fd, __u64 *stats)
+{
+	int nr_cpus = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	if (nr_cpus <= 0)
+		return;
+	vals = calloc(nr_cpus, sizeof(*vals));
+	if (!vals)
+		return;
+	for (__u32 k = 0; k < EMBER_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(stats_fd, &k, vals))
+			continue;
+		for (int c = 0; c < nr_cpus; c++)
+			stats[k] += vals[c];
+	}
+	free(vals);
+}
+
+/* Used slots of a stored stack (zero-terminated unless full). */
+static unsigned int stack_len(const __u64 *ips)
+{
+	unsigned int n = 0;
+
+	while (n < EMBER_MAX_STACK_DEPTH && ips[n])
+		n++;
+	return n;
+}
+
+/* false if the key names no stack, or the stack has vanished. */
+static bool read_stack(int fd, __u64 key, struct ember_stack *st, unsigned int *nr, bool *truncated)
+{
+	if (!key || bpf_map_lookup_elem(fd, &key, st))
+		return false;
+	*nr = stack_len(st->ips);
+	*truncated = *nr == EMBER_MAX_STACK_DEPTH;
+	return true;
+}
+
+int collector__resolve(int stacks_fd, const struct ember_stack_key *key,
+		       const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
+		       struct drain_stack_stats *st)
+{
+	memset(rs, 0, sizeof(*rs));
+	memcpy(b->comm, key->comm, EMBER_COMM_LEN);
+	b->comm[EMBER_COMM_LEN] = '\0';
+	rs->tgid = key->tgid;
+	rs->comm = b->comm[0] ? b->comm : "[unknown]";
+	if (read_stack(stacks_fd, key->user_stack, &b->user, &rs->nr_user, &rs->user_truncated))
+		rs->user_ips = b->user.ips;
+	else if (key->user_stack)
+		st->missing_stacks++;
+	if (read_stack(stacks_fd, key->kernel_stack, &b->kernel, &rs->nr_kernel,
+		       &rs->kernel_truncated))
+		rs->kernel_ips = b->kernel.ips;
+	else if (key->kernel_stack)
+		st->missing_stacks++;
+	/* A sample whose stack could not be stored keeps its value under a
+	 * marker, so totals stay true. */
+	if (key->flags & (EMBER_KEY_USER_LOST | EMBER_KEY_KERNEL_LOST))
+		rs->marker = "[lost stack]";
+	else if (!rs->nr_user && !rs->nr_kernel)
+		rs->marker = o->user_only ? "[kernel]" : "[no stack]";
+	return 0;
+}
+
+int collector__drain_counts(int counts_fd, int stacks_fd, void *value, const struct record_opts *o,
+			    int (*fn)(void *ctx, struct raw_stack *rs,
+				      const struct ember_stack_key *key, const void *value),
+			    void *ctx, struct drain_stack_stats *st)
+{
+	struct ember_stack_key key, next, *prev = NULL;
+	struct collector_bufs *b;
+	int err = 0;
+
+	b = malloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
+		struct raw_stack rs;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(counts_fd, &key, value))
+			continue;
+		collector__resolve(stacks_fd, &key, o, b, &rs, st);
+		err = fn(ctx, &rs, &key, value);
+		if (err)
+			break;
+	}
+	free(b);
+	return err;
+}

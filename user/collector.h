@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * collector: one BPF data source of ember record (on-CPU samples, off-CPU
+ * intervals, ...). Each owns its skeleton and is driven through the same
+ * steps: load (configured from the options, sharing the targets map),
+ * attach, stop, then drain its maps once into raw stacks for the writers'
+ * profiles. Symbolization and output are not its business.
+ */
+#ifndef EMBER_COLLECTOR_H
+#define EMBER_COLLECTOR_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "ember_abi.h"
+#include "record_opts.h"
+
+struct raw_stack;
+struct collector;
+
+enum collector_source {
+	SOURCE_CPU,    /* value: samples */
+	SOURCE_OFFCPU, /* value: nanoseconds; count: intervals */
+};
+
+/* One aggregated stack as read back from the kernel. */
+struct collected {
+	enum collector_source source;
+	const struct raw_stack *stack;
+	const struct ember_stack_key *key;
+	__u64 value;
+	__u64 count;
+};
+
+typedef int (*collector_sink)(void *ctx, const struct collected *c);
+
+struct collector_ops {
+	const char *name;
+	/* NULL with errno set (a message printed for anything but a load
+	 * failure, which the caller reports). */
+	struct collector *(*load)(const struct record_opts *o, int targets_fd);
+	int (*attach)(struct collector *c, const struct record_opts *o, const bool *cpus,
+		      int nr_cpus);
+	void (*stop)(struct collector *c, __u64 stop_ns);
+	int (*drain)(struct collector *c, const struct record_opts *o, collector_sink sink,
+		     void *ctx);
+	/* Adds this collector's BPF counters into stats[EMBER_STAT_MAX]. */
+	void (*read_stats)(struct collector *c, __u64 *stats);
+	/* One summary phrase, e.g. "cpu-clock at 99 Hz (software ...)". */
+	const char *(*describe)(struct collector *c);
+	void (*free)(struct collector *c);
+};
+
+extern const struct collector_ops cpu_collector_ops;
+extern const struct collector_ops offcpu_collector_ops;
+
+/* Shared by collectors: sum a per-CPU stats map into stats[]. */
+void collector__add_stats(int stats_fd, __u64 *stats);
+/* Shared by collectors: iterate a counts map keyed by ember_stack_key,
+ * resolving both stacks from stacks_fd, and call fn for each entry. The
+ * value buffer receives the map value. */
+struct drain_stack_stats {
+	__u64 missing_stacks; /* keys whose stored stack had vanished */
+};
+/* Scratch for turning a key into a raw_stack. */
+struct collector_bufs {
+	struct ember_stack user, kernel;
+	char comm[EMBER_COMM_LEN + 1];
+};
+int collector__resolve(int stacks_fd, const struct ember_stack_key *key,
+		       const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
+		       struct drain_stack_stats *st);
+int collector__drain_counts(int counts_fd, int stacks_fd, void *value, const struct record_opts *o,
+			    int (*fn)(void *ctx, struct raw_stack *rs,
+				      const struct ember_stack_key *key, const void *value),
+			    void *ctx, struct drain_stack_stats *st);
+
+#endif

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* On-CPU samples: the cpu skeleton on one sampling event per CPU. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "cpu.skel.h"
+#include "log.h"
+#include "sampler.h"
+#include "stack_builder.h"
+
+struct collector {
+	struct cpu_bpf *skel;
+	struct sampler *sampler;
+	unsigned int freq;
+	char desc[96];
+	struct drain_stack_stats ds;
+};
+
+static struct cpu_bpf *open_and_load(const struct record_opts *o, int targets_fd, bool on_demand)
+{
+	struct cpu_bpf *skel = cpu_bpf__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID
+				    : o->all ? EMBER_FILTER_ALL : EMBER_FILTER_TGID;
+	skel->rodata->target_tid = o->tid;
+	skel->rodata->want_user = !o->kernel_only;
+	skel->rodata->want_kernel = !o->user_only;
+	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
+	bpf_map__set_max_entries(skel->maps.counts, o->max_entries);
+	if (on_demand) {
+		/* Memory grows with the stacks seen instead of ~70 MB reserved
+		 * for the worst case. */
+		bpf_map__set_map_flags(skel->maps.stacks, BPF_F_NO_PREALLOC);
+		bpf_map__set_map_flags(skel->maps.counts, BPF_F_NO_PREALLOC);
+	}
+	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
+	if (!err)
+		err = cpu_bpf__load(skel);
+	if (err) {
+		cpu_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+static struct collector *cpu_load(const struct record_opts *o, int targets_fd)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->freq = o->freq;
+	c->skel = open_and_load(o, targets_fd, true);
+	if (!c->skel) {
+		/* Kernels before 6.1 want preallocated hash maps in perf_event
+		 * programs: same maps, memory reserved up front. */
+		p_debug(1, "cpu: on-demand map memory refused, preallocating");
+		c->skel = open_and_load(o, targets_fd, false);
+	}
+	if (!c->skel) {
+		int err = errno;
+
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	return c;
+}
+
+static int cpu_attach(struct collector *c, const struct record_opts *o, const bool *cpus,
+		      int nr_cpus)
+{
+	c->sampler = sampler__open(cpus, nr_cpus, o->freq, o->kernel_only);
+	if (!c->sampler)
+		return -errno;
+	snprintf(c->desc, sizeof(c->desc), "%s at %u Hz%s", sampler__event_name(c->sampler),
+		 o->freq, sampler__is_hardware(c->sampler) ? "" : " (software event; no hardware PMU)");
+	return sampler__attach(c->sampler, c->skel->progs.on_sample);
+}
+
+static void cpu_stop(struct collector *c, __u64 stop_ns)
+{
+	(void)stop_ns;
+	sampler__stop(c->sampler);
+}
+
+struct cpu_drain_ctx {
+	collector_sink sink;
+	void *ctx;
+};
+
+static int cpu_entry(void *ctx, struct raw_stack *rs, const struct ember_stack_key *key,
+		     const void *value)
+{
+	struct cpu_drain_ctx *dc = ctx;
+	struct collected col = {
+		.source = SOURCE_CPU,
+		.stack = rs,
+		.key = key,
+		.value = *(const __u64 *)value,
+		.count = *(const __u64 *)value,
+	};
+
+	return dc->sink(dc->ctx, &col);
+}
+
+static int cpu_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
+		     void *ctx)
+{
+	struct cpu_drain_ctx dc = { sink, ctx };
+	__u64 value;
+
+	return collector__drain_counts(bpf_map__fd(c->skel->maps.counts),
+				       bpf_map__fd(c->skel->maps.stacks), &value, o, cpu_entry, &dc,
+				       &c->ds);
+}
+
+static void cpu_read_stats(struct collector *c, __u64 *stats)
+{
+	collector__add_stats(bpf_map__fd(c->skel->maps.stats), stats);
+	stats[EMBER_STAT_STACK_MISSING] += c->ds.missing_stacks;
+}
+
+static const char *cpu_describe(struct collector *c)
+{
+	return c->desc;
+}
+
+static void cpu_free(struct collector *c)
+{
+	if (!c)
+		return;
+	sampler__free(c->sampler);
+	cpu_bpf__destroy(c->skel);
+	free(c);
+}
+
+const struct collector_ops cpu_collector_ops = {
+	.name = "cpu",
+	.load = cpu_load,
+	.attach = cpu_attach,
+	.stop = cpu_stop,
+	.drain = cpu_drain,
+	.read_stats = cpu_read_stats,
+	.describe = cpu_describe,
+	.free = cpu_free,
+};

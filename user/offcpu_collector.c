@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Off-CPU intervals: the offcpu skeleton on the scheduler's switch. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "log.h"
+#include "offcpu.skel.h"
+#include "stack_builder.h"
+
+struct collector {
+	struct offcpu_bpf *skel;
+	struct bpf_link *link;
+	__u64 stop_ns;
+	__u64 min_ns, max_ns;
+	char desc[96];
+	struct drain_stack_stats ds;
+};
+
+/*
+ * Maps are preallocated here, unlike the CPU collector's: map updates in
+ * the scheduler's switch run under the runqueue lock, where on-demand
+ * allocation cannot refill and fails (seen: a stack lost in the first
+ * blocks on a CPU). Blocking stacks are far fewer than sampled ones, so
+ * the default capacity is a quarter (16 MB of kernel memory, as bcc's
+ * offcputime reserves).
+ */
+static struct offcpu_bpf *open_and_load(const struct record_opts *o, int targets_fd)
+{
+	struct offcpu_bpf *skel = offcpu_bpf__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID
+				    : o->all ? EMBER_FILTER_ALL : EMBER_FILTER_TGID;
+	skel->rodata->target_tid = o->tid;
+	skel->rodata->want_user = !o->kernel_only;
+	skel->rodata->want_kernel = !o->user_only;
+	skel->rodata->state_mask = o->state_mask;
+	/* The wall view counts runnable time too; the off-CPU view only when
+	 * asked. Keys carry EMBER_KEY_PREEMPTED so each view picks its own. */
+	skel->rodata->record_preempted = o->include_preempted || record_opts__has(o, EVENT_WALL);
+	skel->rodata->min_block_ns = o->min_block_us * 1000;
+	skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
+	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage_set ? o->stack_storage
+								: o->stack_storage / 4);
+	bpf_map__set_max_entries(skel->maps.offcpu_counts, o->max_entries_set ? o->max_entries
+									      : o->max_entries / 4);
+	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
+	if (!err)
+		err = offcpu_bpf__load(skel);
+	if (err) {
+		offcpu_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+static struct collector *offcpu_load(const struct record_opts *o, int targets_fd)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->min_ns = o->min_block_us * 1000;
+	c->max_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
+	c->skel = open_and_load(o, targets_fd);
+	if (!c->skel) {
+		int err = errno;
+
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	snprintf(c->desc, sizeof(c->desc), "sched_switch");
+	return c;
+}
+
+static int offcpu_attach(struct collector *c, const struct record_opts *o, const bool *cpus,
+			 int nr_cpus)
+{
+	(void)o;
+	(void)cpus;
+	(void)nr_cpus;
+	c->link = bpf_program__attach(c->skel->progs.on_switch);
+	if (!c->link) {
+		int err = -errno;
+
+		p_err("cannot attach to the sched_switch raw tracepoint: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void offcpu_stop(struct collector *c, __u64 stop_ns)
+{
+	bpf_link__destroy(c->link);
+	c->link = NULL;
+	c->stop_ns = stop_ns;
+}
+
+struct offcpu_drain_ctx {
+	collector_sink sink;
+	void *ctx;
+};
+
+static int offcpu_entry(void *ctx, struct raw_stack *rs, const struct ember_stack_key *key,
+			const void *value)
+{
+	const struct ember_offcpu_value *v = value;
+	struct offcpu_drain_ctx *dc = ctx;
+	struct collected col = {
+		.source = SOURCE_OFFCPU,
+		.stack = rs,
+		.key = key,
+		.value = v->total_ns,
+		.count = v->count,
+	};
+
+	return dc->sink(dc->ctx, &col);
+}
+
+/*
+ * Threads still off CPU when recording stopped: their time so far is real
+ * waiting (a server blocked in accept for the whole run is the point of an
+ * off-CPU profile), so count it up to the stop, under the same filters.
+ */
+static int drain_open_intervals(struct collector *c, const struct record_opts *o,
+				struct offcpu_drain_ctx *dc)
+{
+	int start_fd = bpf_map__fd(c->skel->maps.start);
+	int stacks_fd = bpf_map__fd(c->skel->maps.stacks);
+	struct ember_offcpu_start s;
+	struct collector_bufs *b;
+	__u32 tid, next, *prev = NULL;
+	int err = 0;
+
+	b = malloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(start_fd, prev, &next) == 0) {
+		struct ember_offcpu_value v;
+		struct raw_stack rs;
+
+		tid = next;
+		prev = &tid;
+		if (bpf_map_lookup_elem(start_fd, &tid, &s) || s.ts >= c->stop_ns)
+			continue;
+		v.total_ns = c->stop_ns - s.ts;
+		v.count = 1;
+		if (v.total_ns < c->min_ns || v.total_ns > c->max_ns)
+			continue;
+		collector__resolve(stacks_fd, &s.key, o, b, &rs, &c->ds);
+		err = offcpu_entry(dc, &rs, &s.key, &v);
+		if (err)
+			break;
+	}
+	free(b);
+	return err;
+}
+
+static int offcpu_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
+			void *ctx)
+{
+	struct offcpu_drain_ctx dc = { sink, ctx };
+	struct ember_offcpu_value value;
+	int err;
+
+	err = collector__drain_counts(bpf_map__fd(c->skel->maps.offcpu_counts),
+				      bpf_map__fd(c->skel->maps.stacks), &value, o, offcpu_entry,
+				      &dc, &c->ds);
+	if (!err)
+		err = drain_open_intervals(c, o, &dc);
+	return err;
+}
+
+static void offcpu_read_stats(struct collector *c, __u64 *stats)
+{
+	collector__add_stats(bpf_map__fd(c->skel->maps.stats), stats);
+	stats[EMBER_STAT_STACK_MISSING] += c->ds.missing_stacks;
+}
+
+static const char *offcpu_describe(struct collector *c)
+{
+	return c->desc;
+}
+
+static void offcpu_free(struct collector *c)
+{
+	if (!c)
+		return;
+	bpf_link__destroy(c->link);
+	offcpu_bpf__destroy(c->skel);
+	free(c);
+}
+
+const struct collector_ops offcpu_collector_ops = {
+	.name = "offcpu",
+	.load = offcpu_load,
+	.attach = offcpu_attach,
+	.stop = offcpu_stop,
+	.drain = offcpu_drain,
+	.read_stats = offcpu_read_stats,
+	.describe = offcpu_describe,
+	.free = offcpu_free,
+};

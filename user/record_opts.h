@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* ember record's options: parsed and checked once, read by every part. */
+#ifndef EMBER_RECORD_OPTS_H
+#define EMBER_RECORD_OPTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+enum ember_event {
+	EVENT_CPU,    /* on-CPU samples */
+	EVENT_OFFCPU, /* time blocked, microseconds */
+	EVENT_WALL,   /* both, in microseconds, off-CPU marked */
+	EVENT_MAX,
+};
+
+struct record_opts {
+	unsigned int events; /* bit per enum ember_event */
+	unsigned int freq;
+	double duration; /* seconds, 0 = until stopped */
+	const char *output;
+	const char *cpu_list;
+	__u32 *pids;
+	int nr_pids;
+	__u32 tid;
+	char **cmd;
+	bool all, user_only, kernel_only, per_pid, stats;
+	unsigned int stack_storage;
+	unsigned int max_entries;
+	bool stack_storage_set, max_entries_set; /* given on the command line */
+	/* off-CPU */
+	__u64 min_block_us, max_block_us; /* max 0: no limit */
+	__u32 state_mask;                 /* EMBER_STATE_* */
+	bool include_preempted;
+};
+
+/* Parses argv (argv[0] is "record"); prints the error and returns -EINVAL
+ * on bad usage. --help prints and exits. */
+int record_opts__parse(int argc, char **argv, struct record_opts *o);
+void record_opts__free(struct record_opts *o);
+void record__usage(FILE *out);
+
+const char *event__name(enum ember_event e);
+static inline bool record_opts__has(const struct record_opts *o, enum ember_event e)
+{
+	return o->events & (1u << e);
+}
+
+#endif
