@@ -88,23 +88,6 @@ struct record {
 	__u64 cpu_samples, offcpu_ns, offcpu_intervals, runnable_ns;
 };
 
-/* "out.folded" -> "out.offcpu.folded"; with one event the name as given. */
-static char *event_path(const char *path, const char *event, bool several)
-{
-	const char *slash, *dot;
-	char *p;
-
-	if (!path || !strcmp(path, "-"))
-		return NULL;
-	if (!several)
-		return strdup(path);
-	slash = strrchr(path, '/');
-	dot = strrchr(slash ? slash : path, '.');
-	if (!dot || dot == (slash ? slash + 1 : path))
-		return asprintf(&p, "%s.%s", path, event) < 0 ? NULL : p;
-	return asprintf(&p, "%.*s.%s%s", (int)(dot - path), path, event, dot) < 0 ? NULL : p;
-}
-
 static int check_targets(const struct record_opts *o)
 {
 	__u32 tgid;
@@ -335,7 +318,7 @@ static int open_outputs(struct record *r)
 		if (!record_opts__has(&r->o, e))
 			continue;
 		ev->on = true;
-		ev->path = event_path(r->o.output, event__name(e), several);
+		ev->path = record_opts__event_path(r->o.output, event__name(e), several);
 		if (r->o.output && strcmp(r->o.output, "-") && !ev->path)
 			return -ENOMEM;
 		ev->file = output_file__open(ev->path);

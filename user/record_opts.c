@@ -329,3 +329,21 @@ void record_opts__free(struct record_opts *o)
 	free(o->pids);
 	o->pids = NULL;
 }
+
+char *record_opts__event_path(const char *path, const char *event, bool several)
+{
+	const char *slash, *dot, *base;
+	char *p;
+
+	if (!path || !strcmp(path, "-"))
+		return NULL;
+	if (!several)
+		return strdup(path);
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	dot = strrchr(base, '.');
+	/* no extension, or a dot file like ".folded": append */
+	if (!dot || dot == base)
+		return asprintf(&p, "%s.%s", path, event) < 0 ? NULL : p;
+	return asprintf(&p, "%.*s.%s%s", (int)(dot - path), path, event, dot) < 0 ? NULL : p;
+}

@@ -41,6 +41,10 @@ void record_opts__free(struct record_opts *o);
 void record__usage(FILE *out);
 
 const char *event__name(enum ember_event e);
+/* Where one event's profile goes: "out.folded" -> "out.offcpu.folded"
+ * when several events are recorded, the path as given otherwise; NULL
+ * for stdout (or no memory, when path was given). */
+char *record_opts__event_path(const char *path, const char *event, bool several);
 static inline bool record_opts__has(const struct record_opts *o, enum ember_event e)
 {
 	return o->events & (1u << e);
