@@ -47,9 +47,9 @@ static bool read_stack(int fd, __u64 key, struct ember_stack *st, unsigned int *
 	return true;
 }
 
-int collector__resolve(int stacks_fd, const struct ember_stack_key *key,
-		       const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
-		       struct drain_stack_stats *st)
+void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
+			const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
+			struct drain_stack_stats *st)
 {
 	memset(rs, 0, sizeof(*rs));
 	memcpy(b->comm, key->comm, EMBER_COMM_LEN);
@@ -71,15 +71,17 @@ int collector__resolve(int stacks_fd, const struct ember_stack_key *key,
 		rs->marker = "[lost stack]";
 	else if (!rs->nr_user && !rs->nr_kernel)
 		rs->marker = o->user_only ? "[kernel]" : "[no stack]";
-	return 0;
 }
 
-int collector__drain_counts(int counts_fd, int stacks_fd, void *value, const struct record_opts *o,
-			    int (*fn)(void *ctx, struct raw_stack *rs,
-				      const struct ember_stack_key *key, const void *value),
-			    void *ctx, struct drain_stack_stats *st)
+int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
+			    const struct record_opts *o, collector_sink sink, void *ctx,
+			    struct drain_stack_stats *st)
 {
 	struct ember_stack_key key, next, *prev = NULL;
+	union {
+		__u64 samples;
+		struct ember_offcpu_value offcpu;
+	} v;
 	struct collector_bufs *b;
 	int err = 0;
 
@@ -87,14 +89,22 @@ int collector__drain_counts(int counts_fd, int stacks_fd, void *value, const str
 	if (!b)
 		return -ENOMEM;
 	while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
+		struct collected col = { .source = source, .key = &key };
 		struct raw_stack rs;
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(counts_fd, &key, value))
+		if (bpf_map_lookup_elem(counts_fd, &key, &v))
 			continue;
+		if (source == SOURCE_CPU) {
+			col.value = col.count = v.samples;
+		} else {
+			col.value = v.offcpu.total_ns;
+			col.count = v.offcpu.count;
+		}
 		collector__resolve(stacks_fd, &key, o, b, &rs, st);
-		err = fn(ctx, &rs, &key, value);
+		col.stack = &rs;
+		err = sink(ctx, &col);
 		if (err)
 			break;
 	}

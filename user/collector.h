@@ -55,23 +55,27 @@ extern const struct collector_ops offcpu_collector_ops;
 
 /* Shared by collectors: sum a per-CPU stats map into stats[]. */
 void collector__add_stats(int stats_fd, __u64 *stats);
-/* Shared by collectors: iterate a counts map keyed by ember_stack_key,
- * resolving both stacks from stacks_fd, and call fn for each entry. The
- * value buffer receives the map value. */
+/* Keys whose stored stack had vanished by the time they were read. */
 struct drain_stack_stats {
-	__u64 missing_stacks; /* keys whose stored stack had vanished */
+	__u64 missing_stacks;
 };
+
 /* Scratch for turning a key into a raw_stack. */
 struct collector_bufs {
 	struct ember_stack user, kernel;
 	char comm[EMBER_COMM_LEN + 1];
 };
-int collector__resolve(int stacks_fd, const struct ember_stack_key *key,
-		       const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
-		       struct drain_stack_stats *st);
-int collector__drain_counts(int counts_fd, int stacks_fd, void *value, const struct record_opts *o,
-			    int (*fn)(void *ctx, struct raw_stack *rs,
-				      const struct ember_stack_key *key, const void *value),
-			    void *ctx, struct drain_stack_stats *st);
+
+/* Resolve a key's stacks from stacks_fd into rs (pointing into b). */
+void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
+			const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
+			struct drain_stack_stats *st);
+
+/* Read a counts map keyed by ember_stack_key once and hand every entry to
+ * the sink. The value layout follows the source: a __u64 sample count for
+ * SOURCE_CPU, struct ember_offcpu_value for SOURCE_OFFCPU. */
+int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
+			    const struct record_opts *o, collector_sink sink, void *ctx,
+			    struct drain_stack_stats *st);
 
 #endif

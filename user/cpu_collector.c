@@ -92,35 +92,11 @@ static void cpu_stop(struct collector *c, __u64 stop_ns)
 	sampler__stop(c->sampler);
 }
 
-struct cpu_drain_ctx {
-	collector_sink sink;
-	void *ctx;
-};
-
-static int cpu_entry(void *ctx, struct raw_stack *rs, const struct ember_stack_key *key,
-		     const void *value)
-{
-	struct cpu_drain_ctx *dc = ctx;
-	struct collected col = {
-		.source = SOURCE_CPU,
-		.stack = rs,
-		.key = key,
-		.value = *(const __u64 *)value,
-		.count = *(const __u64 *)value,
-	};
-
-	return dc->sink(dc->ctx, &col);
-}
-
 static int cpu_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
 		     void *ctx)
 {
-	struct cpu_drain_ctx dc = { sink, ctx };
-	__u64 value;
-
-	return collector__drain_counts(bpf_map__fd(c->skel->maps.counts),
-				       bpf_map__fd(c->skel->maps.stacks), &value, o, cpu_entry, &dc,
-				       &c->ds);
+	return collector__drain_counts(SOURCE_CPU, bpf_map__fd(c->skel->maps.counts),
+				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
 }
 
 static void cpu_read_stats(struct collector *c, __u64 *stats)

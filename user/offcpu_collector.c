@@ -104,34 +104,13 @@ static void offcpu_stop(struct collector *c, __u64 stop_ns)
 	c->stop_ns = stop_ns;
 }
 
-struct offcpu_drain_ctx {
-	collector_sink sink;
-	void *ctx;
-};
-
-static int offcpu_entry(void *ctx, struct raw_stack *rs, const struct ember_stack_key *key,
-			const void *value)
-{
-	const struct ember_offcpu_value *v = value;
-	struct offcpu_drain_ctx *dc = ctx;
-	struct collected col = {
-		.source = SOURCE_OFFCPU,
-		.stack = rs,
-		.key = key,
-		.value = v->total_ns,
-		.count = v->count,
-	};
-
-	return dc->sink(dc->ctx, &col);
-}
-
 /*
  * Threads still off CPU when recording stopped: their time so far is real
  * waiting (a server blocked in accept for the whole run is the point of an
  * off-CPU profile), so count it up to the stop, under the same filters.
  */
 static int drain_open_intervals(struct collector *c, const struct record_opts *o,
-				struct offcpu_drain_ctx *dc)
+				collector_sink sink, void *ctx)
 {
 	int start_fd = bpf_map__fd(c->skel->maps.start);
 	int stacks_fd = bpf_map__fd(c->skel->maps.stacks);
@@ -144,19 +123,20 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 	if (!b)
 		return -ENOMEM;
 	while (bpf_map_get_next_key(start_fd, prev, &next) == 0) {
-		struct ember_offcpu_value v;
+		struct collected col = { .source = SOURCE_OFFCPU, .count = 1 };
 		struct raw_stack rs;
 
 		tid = next;
 		prev = &tid;
 		if (bpf_map_lookup_elem(start_fd, &tid, &s) || s.ts >= c->stop_ns)
 			continue;
-		v.total_ns = c->stop_ns - s.ts;
-		v.count = 1;
-		if (v.total_ns < c->min_ns || v.total_ns > c->max_ns)
+		col.value = c->stop_ns - s.ts;
+		if (col.value < c->min_ns || col.value > c->max_ns)
 			continue;
 		collector__resolve(stacks_fd, &s.key, o, b, &rs, &c->ds);
-		err = offcpu_entry(dc, &rs, &s.key, &v);
+		col.stack = &rs;
+		col.key = &s.key;
+		err = sink(ctx, &col);
 		if (err)
 			break;
 	}
@@ -167,16 +147,11 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 static int offcpu_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
 			void *ctx)
 {
-	struct offcpu_drain_ctx dc = { sink, ctx };
-	struct ember_offcpu_value value;
 	int err;
 
-	err = collector__drain_counts(bpf_map__fd(c->skel->maps.offcpu_counts),
-				      bpf_map__fd(c->skel->maps.stacks), &value, o, offcpu_entry,
-				      &dc, &c->ds);
-	if (!err)
-		err = drain_open_intervals(c, o, &dc);
-	return err;
+	err = collector__drain_counts(SOURCE_OFFCPU, bpf_map__fd(c->skel->maps.offcpu_counts),
+				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+	return err ? err : drain_open_intervals(c, o, sink, ctx);
 }
 
 static void offcpu_read_stats(struct collector *c, __u64 *stats)
