@@ -20,7 +20,12 @@ struct collector {
 	struct drain_stack_stats ds;
 };
 
-static struct cpu_bpf *open_and_load(const struct record_opts *o, int targets_fd, bool on_demand)
+/*
+ * Maps are preallocated: on-demand allocation (BPF_F_NO_PREALLOC) cannot
+ * refill its per-CPU cache from a perf interrupt and drops stacks in
+ * bursts (seen at the start of whole-machine profiles).
+ */
+static struct cpu_bpf *open_and_load(const struct record_opts *o, int targets_fd)
 {
 	struct cpu_bpf *skel = cpu_bpf__open();
 	int err;
@@ -34,12 +39,6 @@ static struct cpu_bpf *open_and_load(const struct record_opts *o, int targets_fd
 	skel->rodata->want_kernel = !o->user_only;
 	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
 	bpf_map__set_max_entries(skel->maps.counts, o->max_entries);
-	if (on_demand) {
-		/* Memory grows with the stacks seen instead of ~70 MB reserved
-		 * for the worst case. */
-		bpf_map__set_map_flags(skel->maps.stacks, BPF_F_NO_PREALLOC);
-		bpf_map__set_map_flags(skel->maps.counts, BPF_F_NO_PREALLOC);
-	}
 	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
 	if (!err)
 		err = cpu_bpf__load(skel);
@@ -58,13 +57,7 @@ static struct collector *cpu_load(const struct record_opts *o, int targets_fd)
 	if (!c)
 		return NULL;
 	c->freq = o->freq;
-	c->skel = open_and_load(o, targets_fd, true);
-	if (!c->skel) {
-		/* Kernels before 6.1 want preallocated hash maps in perf_event
-		 * programs: same maps, memory reserved up front. */
-		p_debug(1, "cpu: on-demand map memory refused, preallocating");
-		c->skel = open_and_load(o, targets_fd, false);
-	}
+	c->skel = open_and_load(o, targets_fd);
 	if (!c->skel) {
 		int err = errno;
 

@@ -21,12 +21,9 @@ struct collector {
 };
 
 /*
- * Maps are preallocated here, unlike the CPU collector's: map updates in
- * the scheduler's switch run under the runqueue lock, where on-demand
- * allocation cannot refill and fails (seen: a stack lost in the first
- * blocks on a CPU). Blocking stacks are far fewer than sampled ones, so
- * the default capacity is a quarter (16 MB of kernel memory, as bcc's
- * offcputime reserves).
+ * Maps are preallocated: map updates in the scheduler's switch run under
+ * the runqueue lock, where on-demand allocation cannot refill its cache
+ * and fails.
  */
 static struct offcpu_bpf *open_and_load(const struct record_opts *o, int targets_fd)
 {
@@ -46,10 +43,8 @@ static struct offcpu_bpf *open_and_load(const struct record_opts *o, int targets
 	skel->rodata->record_preempted = o->include_preempted || record_opts__has(o, EVENT_WALL);
 	skel->rodata->min_block_ns = o->min_block_us * 1000;
 	skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
-	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage_set ? o->stack_storage
-								: o->stack_storage / 4);
-	bpf_map__set_max_entries(skel->maps.offcpu_counts, o->max_entries_set ? o->max_entries
-									      : o->max_entries / 4);
+	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
+	bpf_map__set_max_entries(skel->maps.offcpu_counts, o->max_entries);
 	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
 	if (!err)
 		err = offcpu_bpf__load(skel);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ember_abi.h"
 #include "env_check.h"
 #include "log.h"
@@ -101,9 +102,9 @@ void record__usage(FILE *out)
 		"      --kernel-only       sample only kernel code, kernel stacks only\n"
 		"      --per-pid           root frame is name-PID instead of name\n"
 		"      --stats             print every drop and error counter\n"
-		"      --stack-storage N   unique stacks the kernel can hold (default 65536 for\n"
-		"                          cpu, allocated as used; 16384 for offcpu, reserved)\n"
-		"      --max-stacks N      unique (process, stacks) pairs (65536 cpu, 16384 offcpu)\n"
+		"      --stack-storage N   unique stacks the kernel can hold, per event\n"
+		"                          (default 4096 per CPU, 8192 to 65536)\n"
+		"      --max-stacks N      unique (process, stacks) pairs, per event (same default)\n"
 		"  -v, --verbose           more detail (-vv: libbpf debug output)\n"
 		"      --help              this text\n"
 		"\n"
@@ -122,6 +123,13 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, ": see 'ember record --help'\n");
 	return -EINVAL;
+}
+
+static unsigned int default_capacity(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF) * 4096L;
+
+	return n < 8192 ? 8192 : n > 65536 ? 65536 : n;
 }
 
 /* "cpu,offcpu": a bit per event; each name at most once. */
@@ -180,8 +188,10 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 
 	o->freq = 99;
 	o->state_mask = EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE;
-	o->stack_storage = 65536;
-	o->max_entries = 65536;
+	/* Unique stacks grow with the samples taken, so with the CPUs:
+	 * 4096 a CPU (4 MB of kernel memory each), 8192 to 65536. */
+	o->stack_storage = default_capacity();
+	o->max_entries = default_capacity();
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so CMD's own options stay its. */
@@ -280,13 +290,10 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 			if (parse_uint(optarg, 1u << 24, &v) || v < 64)
 				return usage_error("bad map size '%s': give a number from 64 to 16777216",
 						   optarg);
-			if (c == OPT_STACK_STORAGE) {
+			if (c == OPT_STACK_STORAGE)
 				o->stack_storage = v;
-				o->stack_storage_set = true;
-			} else {
+			else
 				o->max_entries = v;
-				o->max_entries_set = true;
-			}
 			break;
 		case OPT_HELP:
 			record__usage(stdout);

@@ -25,9 +25,8 @@ struct record_opts {
 	__u32 tid;
 	char **cmd;
 	bool all, user_only, kernel_only, per_pid, stats;
-	unsigned int stack_storage;
-	unsigned int max_entries;
-	bool stack_storage_set, max_entries_set; /* given on the command line */
+	unsigned int stack_storage; /* unique stacks per collector */
+	unsigned int max_entries;   /* unique (process, stacks) keys per collector */
 	/* off-CPU */
 	__u64 min_block_us, max_block_us; /* max 0: no limit */
 	__u32 state_mask;                 /* EMBER_STATE_* */
