@@ -50,6 +50,7 @@ static __always_inline void left_cpu(void *ctx, struct task_struct *prev, bool p
 	__u32 tgid = BPF_CORE_READ(prev, tgid);
 	__u32 state;
 	bool lost;
+	long err;
 
 	if (!is_target(tgid, tid))
 		return;
@@ -79,7 +80,15 @@ static __always_inline void left_cpu(void *ctx, struct task_struct *prev, bool p
 			s.key.flags |= EMBER_KEY_KERNEL_LOST;
 	}
 	read_process_name(prev, s.key.comm);
-	if (bpf_map_update_elem(&start, &tid, &s, BPF_ANY))
+	err = bpf_map_update_elem(&start, &tid, &s, BPF_NOEXIST);
+	if ((int)err == -EEXIST) {
+		/* The switch that brought this thread back never reached us
+		 * (the kernel skips a program it is already running on this
+		 * CPU): its previous interval has no end. Count it lost. */
+		stat_inc(EMBER_STAT_START_STALE);
+		err = bpf_map_update_elem(&start, &tid, &s, BPF_EXIST);
+	}
+	if (err)
 		stat_inc(EMBER_STAT_START_FULL);
 }
 

@@ -97,7 +97,9 @@ _Static_assert(sizeof(struct ember_offcpu_value) == 16, "ember_offcpu_value ABI 
 	X(BLOCK_SHORT, "block_short", "intervals left out: shorter than --min-block")      \
 	X(BLOCK_LONG, "block_long", "intervals left out: longer than --max-block")         \
 	X(START_FULL, "start_full", "off-CPU interval lost: start map full")              \
-	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")
+	X(START_STALE, "start_stale", "off-CPU interval lost: its end was never seen")       \
+	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")   \
+	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")
 
 #define EMBER_STAT_ENUM(id, name, desc) EMBER_STAT_##id,
 enum ember_stat {

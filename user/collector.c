@@ -27,6 +27,18 @@ void collector__add_stats(int stats_fd, __u64 *stats)
 	free(vals);
 }
 
+void collector__add_prog_misses(const struct bpf_program *prog, __u64 *stats)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	/* The kernel does not run a tracing program on a CPU where it is
+	 * already running (an NMI sample inside a sched_switch, ...) and
+	 * counts each skip; those events are lost to ember. */
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+		stats[EMBER_STAT_PROG_MISSES] += info.recursion_misses;
+}
+
 /* Used slots of a stored stack (zero-terminated unless full). */
 static unsigned int stack_len(const __u64 *ips)
 {

@@ -55,6 +55,10 @@ extern const struct collector_ops offcpu_collector_ops;
 
 /* Shared by collectors: sum a per-CPU stats map into stats[]. */
 void collector__add_stats(int stats_fd, __u64 *stats);
+struct bpf_program;
+/* Adds the kernel's count of skipped runs of prog into stats[]. */
+void collector__add_prog_misses(const struct bpf_program *prog, __u64 *stats);
+
 /* Keys whose stored stack had vanished by the time they were read. */
 struct drain_stack_stats {
 	__u64 missing_stacks;

@@ -76,7 +76,7 @@ static int cmp_lines(const void *a, const void *b)
 	return strcmp(x->text, y->text);
 }
 
-int folded__write(struct profile *p, unsigned int type, FILE *out)
+int folded__write(struct profile *p, unsigned int type, int64_t divisor, FILE *out)
 {
 	struct linebuf lb = {};
 	struct profile_stack st;
@@ -84,7 +84,7 @@ int folded__write(struct profile *p, unsigned int type, FILE *out)
 	size_t n = 0, i;
 	int err = 0;
 
-	if (type >= profile__nr_types(p))
+	if (type >= profile__nr_types(p) || divisor < 1)
 		return -EINVAL;
 	lines = calloc(profile__nr_stacks(p) + 1, sizeof(*lines));
 	if (!lines)
@@ -111,6 +111,9 @@ int folded__write(struct profile *p, unsigned int type, FILE *out)
 
 		while (i + 1 < n && strcmp(lines[i].text, lines[i + 1].text) == 0)
 			v += lines[++i].value;
+		v = (v + divisor / 2) / divisor;
+		if (v <= 0)
+			continue;
 		if (fprintf(out, "%s %" PRId64 "\n", lines[i].text, v) < 0) {
 			err = errno ? -errno : -EIO;
 			goto out;

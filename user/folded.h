@@ -9,9 +9,12 @@
 /*
  * One line per unique stack, sorted: frames root to leaf joined by ';',
  * kernel frames suffixed "_[k]", then a space and the value of the given
- * type. Stacks that print the same (they differ only in addresses) merge.
- * Returns 0, or a negative errno (write error, ENOMEM).
+ * type divided by divisor (1 to print as is; 1000 prints nanoseconds as
+ * microseconds). Stacks that print the same (they differ only in
+ * addresses) merge first, so the division rounds once per line; lines
+ * that round to 0 are left out. Returns 0, or a negative errno (write
+ * error, ENOMEM, EINVAL for a bad type or divisor).
  */
-int folded__write(struct profile *p, unsigned int type, FILE *out);
+int folded__write(struct profile *p, unsigned int type, int64_t divisor, FILE *out);
 
 #endif

@@ -153,6 +153,7 @@ static void offcpu_read_stats(struct collector *c, __u64 *stats)
 {
 	collector__add_stats(bpf_map__fd(c->skel->maps.stats), stats);
 	stats[EMBER_STAT_STACK_MISSING] += c->ds.missing_stacks;
+	collector__add_prog_misses(c->skel->progs.on_switch, stats);
 }
 
 static const char *offcpu_describe(struct collector *c)

@@ -65,8 +65,9 @@ static const char *const stat_descs[] = {
 
 static const struct value_type event_types[EVENT_MAX] = {
 	[EVENT_CPU] = { "samples", "count" },
-	[EVENT_OFFCPU] = { "offcpu", "microseconds" },
-	[EVENT_WALL] = { "wall", "microseconds" },
+	/* kept in nanoseconds, written as microseconds (rounded once a line) */
+	[EVENT_OFFCPU] = { "offcpu", "nanoseconds" },
+	[EVENT_WALL] = { "wall", "nanoseconds" },
 };
 
 /* One output profile per requested event. */
@@ -129,16 +130,15 @@ static int add_to(struct record *r, enum ember_event e, const struct raw_stack *
 
 /*
  * Route one collected stack to the profiles that want it: CPU samples to
- * the cpu profile (as samples) and to the wall profile (as microseconds of
+ * the cpu profile (as samples) and to the wall profile (as nanoseconds of
  * sampling period); off-CPU intervals to the offcpu profile and, marked, to
- * the wall profile, both in microseconds.
+ * the wall profile, both in nanoseconds.
  */
 static int route(void *ctx, const struct collected *c)
 {
 	struct record *r = ctx;
 	struct raw_stack rs = *c->stack;
 	bool preempted = c->key->flags & EMBER_KEY_PREEMPTED;
-	int64_t us;
 	int err;
 
 	/* A process nobody recorded maps for (records lost, or it started
@@ -149,10 +149,9 @@ static int route(void *ctx, const struct collected *c)
 		r->cpu_samples += c->value;
 		err = add_to(r, EVENT_CPU, &rs, c->value);
 		if (!err)
-			err = add_to(r, EVENT_WALL, &rs, c->value * 1000000ULL / r->o.freq);
+			err = add_to(r, EVENT_WALL, &rs, c->value * 1000000000ULL / r->o.freq);
 		return err;
 	}
-	us = (c->value + 500) / 1000;
 	if (preempted)
 		r->runnable_ns += c->value;
 	if (!preempted || r->o.include_preempted) {
@@ -162,7 +161,7 @@ static int route(void *ctx, const struct collected *c)
 		}
 		if (preempted && !rs.marker)
 			rs.marker = "[runnable]";
-		err = add_to(r, EVENT_OFFCPU, &rs, us);
+		err = add_to(r, EVENT_OFFCPU, &rs, c->value);
 		if (err)
 			return err;
 		rs.marker = c->stack->marker;
@@ -171,7 +170,7 @@ static int route(void *ctx, const struct collected *c)
 	 * colour them apart from on-CPU time. */
 	if (!rs.marker)
 		rs.marker = preempted ? "[runnable]" : "[off-cpu]";
-	return add_to(r, EVENT_WALL, &rs, us);
+	return add_to(r, EVENT_WALL, &rs, c->value);
 }
 
 static void sum_builder_stats(const struct record *r, struct stack_builder_stats *sum)
@@ -226,19 +225,22 @@ static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
 static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			  const struct mmap_tracker_stats *ts)
 {
-	__u64 lost_common = bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] +
-			    bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_KSTACK_ERROR] +
-			    bpf[EMBER_STAT_STACK_MISSING] + ts->lost_records;
-	char losses[256];
+	__u64 stack_errors = bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_KSTACK_ERROR] +
+			     bpf[EMBER_STAT_STACK_MISSING];
+	__u64 offcpu_lost = bpf[EMBER_STAT_START_FULL] + bpf[EMBER_STAT_START_STALE];
+	char losses[320];
 
+	/* Counters are summed over the collectors that ran: a loss line
+	 * speaks for the whole recording. */
 	snprintf(losses, sizeof(losses),
 		 "%" PRIu64 " lost (%" PRIu64 " stacks-map full, %" PRIu64 " counts-map full, %" PRIu64
-		 " stack errors, %" PRIu64 " side-band records%s)",
-		 (uint64_t)(lost_common + bpf[EMBER_STAT_START_FULL]),
+		 " stack errors, %" PRIu64 " side-band records, %" PRIu64
+		 " program runs skipped by the kernel, %" PRIu64 " off-CPU intervals)",
+		 (uint64_t)(bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] + stack_errors +
+			    ts->lost_records + bpf[EMBER_STAT_PROG_MISSES] + offcpu_lost),
 		 (uint64_t)bpf[EMBER_STAT_STACKS_FULL], (uint64_t)bpf[EMBER_STAT_COUNTS_FULL],
-		 (uint64_t)(bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_KSTACK_ERROR] +
-			    bpf[EMBER_STAT_STACK_MISSING]),
-		 (uint64_t)ts->lost_records, "");
+		 (uint64_t)stack_errors, (uint64_t)ts->lost_records,
+		 (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)offcpu_lost);
 	for (int e = 0; e < EVENT_MAX; e++) {
 		struct stack_builder_stats st;
 		char trunc[160];
@@ -249,7 +251,9 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 		snprintf(trunc, sizeof(trunc),
 			 "%" PRIu64 " truncated stacks (%" PRIu64 " %s), %" PRIu64 " unnamed frames",
 			 (uint64_t)(st.truncated_depth + st.truncated_unwind),
-			 (uint64_t)st.truncated_unwind_value, e == EVENT_CPU ? "samples" : "us",
+			 (uint64_t)(e == EVENT_CPU ? st.truncated_unwind_value
+						   : st.truncated_unwind_value / 1000),
+			 e == EVENT_CPU ? "samples" : "us",
 			 (uint64_t)(st.unnamed_frames + st.unknown_frames));
 		switch (e) {
 		case EVENT_CPU:
@@ -259,15 +263,15 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			break;
 		case EVENT_OFFCPU:
 			p_info("offcpu (sched_switch): %" PRIu64 " intervals, %.6f s off CPU in %.1f s, %s, %" PRIu64
-			       " start-map full, %" PRIu64 " shorter than --min-block, %" PRIu64
+			       " shorter than --min-block, %" PRIu64
 			       " longer than --max-block left out, %s",
 			       (uint64_t)r->offcpu_intervals, r->offcpu_ns / 1e9, secs, losses,
-			       (uint64_t)bpf[EMBER_STAT_START_FULL], (uint64_t)bpf[EMBER_STAT_BLOCK_SHORT],
+			       (uint64_t)bpf[EMBER_STAT_BLOCK_SHORT],
 			       (uint64_t)bpf[EMBER_STAT_BLOCK_LONG], trunc);
 			break;
 		case EVENT_WALL:
 			p_info("wall: %.6f s in %.1f s: %.6f s on CPU (%" PRIu64 " cpu samples at %u Hz), %.6f s off CPU, %.6f s runnable, %s, %s",
-			       profile__total(r->ev[e].prof, 0) / 1e6, secs,
+			       profile__total(r->ev[e].prof, 0) / 1e9, secs,
 			       r->cpu_samples * (1.0 / r->o.freq), (uint64_t)r->cpu_samples, r->o.freq,
 			       r->offcpu_ns / 1e9, r->runnable_ns / 1e9, losses, trunc);
 			break;
@@ -354,7 +358,8 @@ static int write_outputs(struct record *r)
 
 		if (!ev->on)
 			continue;
-		err = folded__write(ev->prof, 0, output_file__stream(ev->file));
+		err = folded__write(ev->prof, 0, e == EVENT_CPU ? 1 : 1000,
+				    output_file__stream(ev->file));
 		if (!err)
 			err = output_file__commit(ev->file);
 		if (err) {

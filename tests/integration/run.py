@@ -725,6 +725,9 @@ def main():
     if "-k" in argv:
         loader.testNamePatterns = ["*%s*" % argv[argv.index("-k") + 1]]
     suite = loader.loadTestsFromModule(sys.modules[__name__])
+    sys.modules.setdefault("run", sys.modules[__name__])  # test_offcpu imports run's helpers
+    import test_offcpu
+    suite.addTests(loader.loadTestsFromModule(test_offcpu))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())

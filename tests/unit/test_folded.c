@@ -14,16 +14,21 @@
 static const struct value_type types[] = { { "samples", "count" }, { "x", "count" } };
 
 /* Write the profile to memory and return the text (caller frees). */
-static char *write_to_string(struct profile *p, unsigned int type, int *err)
+static char *write_scaled(struct profile *p, unsigned int type, int64_t divisor, int *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	*err = folded__write(p, type, f);
+	*err = folded__write(p, type, divisor, f);
 	fclose(f);
 	return buf;
+}
+
+static char *write_to_string(struct profile *p, unsigned int type, int *err)
+{
+	return write_scaled(p, type, 1, err);
 }
 
 static void add(struct profile *p, int64_t v, int n, ...)
@@ -87,6 +92,29 @@ static void test_same_text_merges(void **state)
 	profile__free(p);
 }
 
+static void test_divisor_rounds_once_per_line(void **state)
+{
+	struct profile *p = profile__new(types, 1);
+	char *out;
+	int err;
+
+	(void)state;
+	/* 1000 stacks of 1002004 ns (a 499 Hz sample period) within one
+	 * function: 1002004 us in all. Rounding each stack first would
+	 * lose up to 0.5 us a stack; the writer sums, then divides. */
+	for (int i = 0; i < 1000; i++)
+		add(p, 1002004, 2, "app", FRAME_PROCESS, 0, "spin", FRAME_USER, i);
+	/* under half a microsecond: rounds to 0 and is left out */
+	add(p, 400, 2, "app", FRAME_PROCESS, 0, "blip", FRAME_USER, 0);
+	add(p, 1500, 2, "app", FRAME_PROCESS, 0, "tick", FRAME_USER, 0);
+	out = write_scaled(p, 0, 1000, &err);
+	assert_int_equal(err, 0);
+	assert_string_equal(out, "app;spin 1002004\napp;tick 2\n");
+	free(out);
+	assert_int_equal(folded__write(p, 0, 0, stdout), -22);
+	profile__free(p);
+}
+
 static void test_hostile_names_and_zero_values(void **state)
 {
 	struct profile *p = profile__new(types, 1);
@@ -114,9 +142,9 @@ static void test_write_error_reported(void **state)
 	if (!f)
 		skip();
 	add(p, 1, 2, "app", FRAME_PROCESS, 0, "main", FRAME_USER, 0);
-	assert_true(folded__write(p, 0, f) < 0);
+	assert_true(folded__write(p, 0, 1, f) < 0);
 	fclose(f);
-	assert_int_equal(folded__write(p, 5, stdout), -22);
+	assert_int_equal(folded__write(p, 5, 1, stdout), -22);
 	profile__free(p);
 }
 
@@ -156,6 +184,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_order_and_kernel_suffix),
 		cmocka_unit_test(test_same_text_merges),
+		cmocka_unit_test(test_divisor_rounds_once_per_line),
 		cmocka_unit_test(test_hostile_names_and_zero_values),
 		cmocka_unit_test(test_write_error_reported),
 		cmocka_unit_test(test_big_profile_sorted_bytewise),
