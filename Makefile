@@ -5,6 +5,7 @@
 #   make V=1        show every command
 #   make SAN=1      ASan+UBSan build in build-san/
 #   make test       unit + integration tests, plain and sanitizer builds
+#   make bench      CPU profiling overhead against perf (bench-offcpu: off-CPU)
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -66,7 +67,7 @@ WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
 .PHONY: all clean install uninstall test test-unit test-integration test-plain \
-	test-san deps vmlinux bench format-check
+	test-san deps vmlinux bench bench-offcpu format-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -128,6 +129,9 @@ test-integration: $(OUTPUT)/ember $(WORKLOAD_BINS)
 
 bench: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)tools/bench_cpu.sh $(OUTPUT)/ember $(OUTPUT)/workloads
+
+bench-offcpu: $(OUTPUT)/ember $(WORKLOAD_BINS)
+	$(Q)tools/bench_offcpu.sh $(OUTPUT)/ember $(OUTPUT)/workloads
 
 deps:
 	$(Q)tools/install_deps.sh
