@@ -95,8 +95,15 @@ class TestOffcpu(OffcpuTest):
         self.assertEqual(prof.with_frame("ember_sleep_short"), short,
                          "ember_sleep_short not the user leaf everywhere\n" + ctx)
         s = self.offcpu_summary(r)
-        self.assertGreaterEqual(s["intervals"], 80, "summary: %d intervals < 80\n%s" % (
-            s["intervals"], ctx))
+        # Every sleep is an interval, counted or reported lost: on this VM
+        # the kernel now and then never runs sched_switch programs for a
+        # switch (see README), and ember must say so rather than lose it.
+        m = re.search(r"(\d+) off-CPU intervals\)", r.err)
+        lost = int(m.group(1)) if m else 0
+        self.assertGreaterEqual(s["intervals"] + lost, 80,
+                                "summary: %d intervals + %d lost < 80\n%s" % (
+                                    s["intervals"], lost, ctx))
+        self.assertLessEqual(lost, 2, "more than a stray loss\n" + ctx)
         self.assertAlmostEqual(s["secs"] * 1e6, prof.total(), delta=1000 + 1e-3 * prof.total(),
                                msg="summary's off-CPU seconds vs the file's total\n" + ctx)
 
