@@ -56,7 +56,14 @@ struct elf_dso {
 	char **strtabs; /* copies of string tables, names point into them */
 	size_t nr_strtabs;
 	void *image;    /* elf_memory copy */
+	size_t image_size;
+	/* per symbol, filled on demand: 0 not read yet, >0 length of the
+	 * frame-pointer prologue, FRAME_NONE / FRAME_UNREADABLE */
+	short *prologue;
 };
+
+#define FRAME_NONE       (-1)
+#define FRAME_UNREADABLE (-2)
 
 static bool elf_ready(void)
 {
@@ -732,6 +739,7 @@ struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *na
 		goto cleanup;
 	}
 	memcpy(d->image, image, size);
+	d->image_size = size;
 	elf = elf_memory(d->image, size);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		err = -EINVAL;
@@ -760,17 +768,19 @@ void elf_dso__free(struct elf_dso *d)
 	free(d->syms);
 	free(d->loads);
 	free(d->image);
+	free(d->prologue);
 	free(d->debug_path);
 	free(d->path);
 	free(d);
 }
 
-const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
+/* Index of the symbol covering vaddr, or -1. */
+static long find_sym(const struct elf_dso *d, __u64 vaddr)
 {
 	size_t lo = 0, hi, i, steps;
 
 	if (!d || !d->nr_syms)
-		return NULL;
+		return -1;
 	hi = d->nr_syms;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -783,15 +793,90 @@ const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
 	/* The nearest symbol may end before vaddr while an earlier, larger
 	 * one encloses it (nested or overlapping symbols): look back a bit. */
 	for (i = lo, steps = 0; i-- > 0 && steps < 8; steps++) {
-		const struct dso_sym *s = &d->syms[i];
-
-		if (vaddr < s->end) {
-			if (offset)
-				*offset = vaddr - s->start;
-			return s->name;
-		}
+		if (vaddr < d->syms[i].end)
+			return i;
 	}
-	return NULL;
+	return -1;
+}
+
+const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
+{
+	long i = find_sym(d, vaddr);
+
+	if (i < 0)
+		return NULL;
+	if (offset)
+		*offset = vaddr - d->syms[i].start;
+	return d->syms[i].name;
+}
+
+/* Code bytes at vaddr, from the in-memory image or the file on disk. */
+static int read_code(const struct elf_dso *d, __u64 vaddr, unsigned char *buf, size_t len)
+{
+	ssize_t n = -1;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < d->nr_loads; i++) {
+		const struct dso_load *l = &d->loads[i];
+		__u64 off;
+
+		if (vaddr < l->vaddr || vaddr - l->vaddr + len > l->filesz)
+			continue;
+		off = vaddr - l->vaddr + l->offset;
+		if (d->image) {
+			if (off + len > d->image_size)
+				return -EINVAL;
+			memcpy(buf, (const char *)d->image + off, len);
+			return 0;
+		}
+		fd = open(d->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = pread(fd, buf, len, off);
+		close(fd);
+		return n == (ssize_t)len ? 0 : -EIO;
+	}
+	return -ENOENT;
+}
+
+/* Length of an x86-64 frame-pointer prologue ([endbr64] push %rbp;
+ * mov %rsp,%rbp) at the start of b, or FRAME_NONE. */
+static short prologue_len(const unsigned char *b)
+{
+	static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
+	static const unsigned char setup[] = { 0x55, 0x48, 0x89, 0xe5 };
+	size_t p = memcmp(b, endbr64, sizeof(endbr64)) ? 0 : sizeof(endbr64);
+
+	return memcmp(b + p, setup, sizeof(setup)) ? FRAME_NONE : (short)(p + sizeof(setup));
+}
+
+int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr)
+{
+#if defined(__x86_64__)
+	unsigned char code[8];
+	long i = find_sym(d, vaddr);
+
+	if (i < 0)
+		return -1;
+	if (!d->prologue) {
+		d->prologue = calloc(d->nr_syms, sizeof(*d->prologue));
+		if (!d->prologue)
+			return -1;
+	}
+	if (!d->prologue[i])
+		d->prologue[i] = read_code(d, d->syms[i].start, code, sizeof(code))
+					 ? FRAME_UNREADABLE
+					 : prologue_len(code);
+	if (d->prologue[i] == FRAME_UNREADABLE)
+		return -1;
+	/* Frameless, or stopped before its prologue finished. */
+	return d->prologue[i] != FRAME_NONE && vaddr - d->syms[i].start >= (__u64)d->prologue[i];
+#else
+	(void)d;
+	(void)vaddr;
+	return -1;
+#endif
 }
 
 const __u8 *elf_dso__build_id(const struct elf_dso *d, unsigned int *size)

@@ -37,6 +37,14 @@ int elf_dso__read_build_id(const char *path, __u8 *buf, size_t size);
 const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset);
 /* File offset (addr - map start + map pgoff) to ELF virtual address, using
  * the PT_LOAD headers of the file itself. Returns 0 or -ENOENT. */
+/*
+ * Has the function containing vaddr set up its frame pointer by then? A
+ * frame-pointer walk from a leaf that has not (gcc omits the frame of
+ * leaf functions; libraries built without frame pointers never set one)
+ * skips the leaf's caller. 1 yes, 0 no, -1 unknown (no symbol, code not
+ * readable, not x86-64). Reads the function's first bytes once.
+ */
+int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr);
 int elf_dso__offset_to_vaddr(const struct elf_dso *d, __u64 offset, __u64 *vaddr);
 
 const __u8 *elf_dso__build_id(const struct elf_dso *d, unsigned int *size);

@@ -189,6 +189,8 @@ static void sum_builder_stats(const struct record *r, struct stack_builder_stats
 		sum->truncated_depth += st.truncated_depth;
 		sum->truncated_unwind += st.truncated_unwind;
 		sum->truncated_unwind_value += st.truncated_unwind_value;
+		sum->leaf_caller_missing += st.leaf_caller_missing;
+		sum->leaf_caller_missing_value += st.leaf_caller_missing_value;
 	}
 }
 
@@ -209,7 +211,10 @@ static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
 	P("truncated_depth", sbs->truncated_depth, "stacks cut at the depth limit");
 	P("truncated_unwind", sbs->truncated_unwind,
 	  "user stacks ending before a thread entry (no frame pointers)");
-	P("truncated_value", sbs->truncated_unwind_value, "their value (samples or us)");
+	P("truncated_value", sbs->truncated_unwind_value, "their value (samples or ns)");
+	P("leaf_no_frame", sbs->leaf_caller_missing,
+	  "stacks whose user leaf had no frame: its caller is missing");
+	P("leaf_no_frame_value", sbs->leaf_caller_missing_value, "their value (samples or ns)");
 	P("mmap_records", ts->mmaps, "executable mappings seen while recording");
 	P("fork_records", ts->forks, "process forks seen");
 	P("exec_records", ts->execs, "execs seen");
@@ -243,18 +248,21 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 		 (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)offcpu_lost);
 	for (int e = 0; e < EVENT_MAX; e++) {
 		struct stack_builder_stats st;
-		char trunc[160];
+		char trunc[256];
+		bool ns = e != EVENT_CPU;
 
 		if (!r->ev[e].on)
 			continue;
 		stack_builder__stats(r->ev[e].sb, &st);
 		snprintf(trunc, sizeof(trunc),
-			 "%" PRIu64 " truncated stacks (%" PRIu64 " %s), %" PRIu64 " unnamed frames",
+			 "%" PRIu64 " truncated stacks (%" PRIu64 " %s), %" PRIu64
+			 " missing a frameless leaf's caller (%" PRIu64 " %s), %" PRIu64 " unnamed frames",
 			 (uint64_t)(st.truncated_depth + st.truncated_unwind),
-			 (uint64_t)(e == EVENT_CPU ? st.truncated_unwind_value
-						   : st.truncated_unwind_value / 1000),
-			 e == EVENT_CPU ? "samples" : "us",
-			 (uint64_t)(st.unnamed_frames + st.unknown_frames));
+			 (uint64_t)(ns ? st.truncated_unwind_value / 1000 : st.truncated_unwind_value),
+			 ns ? "us" : "samples", (uint64_t)st.leaf_caller_missing,
+			 (uint64_t)(ns ? st.leaf_caller_missing_value / 1000
+				       : st.leaf_caller_missing_value),
+			 ns ? "us" : "samples", (uint64_t)(st.unnamed_frames + st.unknown_frames));
 		switch (e) {
 		case EVENT_CPU:
 			p_info("%s: %" PRIu64 " samples in %.1f s, %s, %s",

@@ -186,6 +186,15 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 			return err;
 		n++;
 	}
+	/* A frame-pointer walk starts at the interrupted IP, then follows
+	 * %rbp: if the leaf function had not pushed its frame (gcc's leaf
+	 * functions, libc's syscall wrappers), the next frame found is its
+	 * caller's caller. Say so rather than pass the stack off as whole. */
+	if (rs->nr_user && sb->frames[n - 1].kind == FRAME_USER &&
+	    symbolizer__user_frame(sb->sym, rs->tgid, rs->user_ips[0]) == 0) {
+		sb->st.leaf_caller_missing++;
+		sb->st.leaf_caller_missing_value += values[0];
+	}
 	if (rs->nr_user) {
 		if (rs->user_truncated) {
 			sb->st.truncated_depth++;

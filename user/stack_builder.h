@@ -41,6 +41,8 @@ struct stack_builder_stats {
 	__u64 truncated_depth;    /* stacks cut at the depth limit */
 	__u64 truncated_unwind;   /* user stacks whose walk stopped before a thread entry */
 	__u64 truncated_unwind_value; /* their total value (e.g. samples) */
+	__u64 leaf_caller_missing;    /* user leaf had no frame yet: its caller is skipped */
+	__u64 leaf_caller_missing_value;
 };
 
 struct stack_builder *stack_builder__new(struct profile *p, struct symbolizer *sym,

@@ -634,6 +634,24 @@ int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_re
 	return 0;
 }
 
+int symbolizer__user_frame(struct symbolizer *s, __u32 tgid, __u64 addr)
+{
+	const struct map *m;
+	struct proc *p;
+	__u64 vaddr;
+
+	p = s ? find_proc(s, tgid) : NULL;
+	m = p ? find_map(p, addr) : NULL;
+	if (!m)
+		return -1;
+	if (m->obj->state == OBJ_UNLOADED)
+		load_obj(s, m->obj, tgid);
+	if (!m->obj->elf ||
+	    elf_dso__offset_to_vaddr(m->obj->elf, addr - m->start + m->pgoff, &vaddr))
+		return -1;
+	return elf_dso__frame_state(m->obj->elf, vaddr);
+}
+
 int symbolizer__kernel(struct symbolizer *s, __u64 addr, struct sym_result *res)
 {
 	const struct ksym *k;

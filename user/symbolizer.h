@@ -64,6 +64,9 @@ bool symbolizer__knows(const struct symbolizer *s, __u32 tgid);
 /* Lookups. Callers pass return addresses minus one for non-leaf frames. */
 int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_result *res);
 int symbolizer__kernel(struct symbolizer *s, __u64 addr, struct sym_result *res);
+/* Whether the function at a user address had set up its frame pointer
+ * there (see elf_dso__frame_state): 1 yes, 0 no, -1 unknown. */
+int symbolizer__user_frame(struct symbolizer *s, __u32 tgid, __u64 addr);
 
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st);
 

@@ -242,6 +242,52 @@ static void test_pie(void **state)
 	check_file("pie", "pie", NULL, false);
 }
 
+/* Frame-pointer prologues: a non-leaf built with frame pointers sets one
+ * up (after its prologue), a leaf built with -momit-leaf-frame-pointer
+ * and any function built without frame pointers does not. */
+static void test_frame_state(void **state)
+{
+	static const char src[] =
+		"volatile int sink;\n"
+		"__attribute__((noinline)) int leaf(int x) { return x * 3 + sink; }\n"
+		"__attribute__((noinline)) int nonleaf(int x) { return leaf(x) + leaf(x + 1); }\n"
+		"int main(int argc, char **argv) { (void)argv; return nonleaf(argc); }\n";
+	const char *flags[] = { "-fno-omit-frame-pointer -momit-leaf-frame-pointer",
+				"-fomit-frame-pointer" };
+	char *c = fpath(dir, "fp.c");
+
+	(void)state;
+	write_text(c, src);
+	for (int v = 0; v < 2; v++) {
+		char *bin = fpath(dir, "fp%d", v);
+		struct nm_syms nm;
+		struct elf_dso *d;
+		__u64 leaf, nonleaf, nonleaf_end;
+
+		run("gcc -g -O1 %s -o %s %s", flags[v], bin, c);
+		nm_load(bin, &nm);
+		leaf = nm_find(&nm, "leaf")->addr;
+		nonleaf = nm_find(&nm, "nonleaf")->addr;
+		nonleaf_end = nonleaf + nm_find(&nm, "nonleaf")->size;
+		d = elf_dso__open(bin, NULL);
+		assert_non_null(d);
+		/* a leaf never has a frame of its own here */
+		assert_int_equal(elf_dso__frame_state(d, leaf), 0);
+		assert_int_equal(elf_dso__frame_state(d, leaf + 2), 0);
+		/* before its prologue ran, nonleaf has none either */
+		assert_int_equal(elf_dso__frame_state(d, nonleaf), 0);
+		/* its last byte: after the prologue with frame pointers only */
+		assert_int_equal(elf_dso__frame_state(d, nonleaf_end - 1), v == 0 ? 1 : 0);
+		/* no symbol: unknown */
+		assert_int_equal(elf_dso__frame_state(d, 0x10), -1);
+		checks += 5;
+		elf_dso__free(d);
+		nm_free(&nm);
+		free(bin);
+	}
+	free(c);
+}
+
 static void test_nopie(void **state)
 {
 	struct nm_syms nm;
@@ -559,6 +605,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pie),
 		cmocka_unit_test(test_nopie),
+		cmocka_unit_test(test_frame_state),
 		cmocka_unit_test(test_shared_lib),
 		cmocka_unit_test(test_build_id),
 		cmocka_unit_test(test_stripped_without_debug),
