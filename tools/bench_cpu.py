@@ -27,80 +27,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-NCPU = os.cpu_count() or 1
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import (NCPU, Bg, bpf_prog_stats, enable_bpf_stats, fmt, kill_group, log,
+                          machine, markdown, proc_cpu, proc_status, restore_bpf_stats, table,
+                          wait_file)
+
 TCK = os.sysconf("SC_CLK_TCK")
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-class Bg:
-    """A background process (own session) whose stderr is collected."""
-
-    def __init__(self, argv):
-        self.argv = argv
-        self.lines = []
-        self.cond = threading.Condition()
-        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, start_new_session=True)
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for raw in self.p.stderr:
-            with self.cond:
-                self.lines.append(raw.decode(errors="replace"))
-                self.cond.notify_all()
-
-    def wait_for(self, pattern, timeout):
-        rx = re.compile(pattern)
-        end = time.monotonic() + timeout
-        with self.cond:
-            while time.monotonic() < end:
-                for l in self.lines:
-                    if rx.search(l):
-                        return l
-                if self.p.poll() is not None:
-                    return None
-                self.cond.wait(0.1)
-        return None
-
-    def stop(self, sig=signal.SIGINT, timeout=180):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-        try:
-            self.p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.p.pid, signal.SIGKILL)
-            self.p.wait()
-        self.t.join(5)
-        return self.p.returncode
-
-    def err(self):
-        with self.cond:
-            return "".join(self.lines)
-
-
-def kill_group(p):
-    if p.poll() is None:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    p.wait()
-
-
-def wait_file(path, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class Bench:
@@ -201,19 +135,12 @@ class Bench:
         with every CPU kept busy by spinners."""
         spinners = [subprocess.Popen([self.spinner, "0"], start_new_session=True)
                     for _ in range(NCPU)]
-        stats_path = "/proc/sys/kernel/bpf_stats_enabled"
         old_stats = None
         out = os.path.join(self.tmp, "res-%s" % tool)
         r = {"tool": tool}
         try:
             if tool == "ember":
-                try:
-                    with open(stats_path) as f:
-                        old_stats = f.read().strip()
-                    with open(stats_path, "w") as f:
-                        f.write("1")
-                except OSError:
-                    old_stats = None
+                old_stats = enable_bpf_stats()
                 argv = [self.ember, "record", "-v", "-a", "-F", "99", "-d", str(secs), "-o", out]
             else:
                 argv = [self.perf, "record", "-e", "cpu-clock", "-g", "-a", "-F", "99",
@@ -232,7 +159,7 @@ class Bench:
             if s1 is not None and s2 is not None:
                 r["steady_pct"] = 100.0 * (s2 - s1) / (m2 - m1)
             if tool == "ember" and old_stats is not None:
-                r.update(bpf_prog_stats(bg.p.pid))
+                r.update(bpf_perf_event_stats(bg.p.pid))
             r["rss_now_kb"] = proc_status(bg.p.pid, "VmRSS")
             if tool == "perf":
                 time.sleep(max(0.0, secs - (time.monotonic() - t_att)))
@@ -262,54 +189,16 @@ class Bench:
             for s in spinners:
                 kill_group(s)
             if old_stats is not None:
-                with open(stats_path, "w") as f:
-                    f.write(old_stats)
+                restore_bpf_stats(old_stats)
             if os.path.exists(out):
                 os.unlink(out)
         return r
 
 
-def proc_cpu(pid):
-    """CPU time of pid, all threads, in seconds (ns-precise schedstat), None if gone."""
-    total = 0
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
-    except (OSError, IndexError, ValueError):
-        return None
-    return total / 1e9
-
-
-def proc_status(pid, key):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for l in f:
-                if l.startswith(key + ":"):
-                    return int(l.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def bpf_prog_stats(pid):
-    """run_time_ns / run_cnt of the perf_event BPF programs pid holds (from the
-    fdinfo of its program fds; needs kernel.bpf_stats_enabled=1)."""
-    progs = {}
-    fddir = "/proc/%d/fdinfo" % pid
-    try:
-        fds = os.listdir(fddir)
-    except OSError:
-        return {}
-    for fd in fds:
-        try:
-            with open(os.path.join(fddir, fd)) as f:
-                info = dict(l.split(":", 1) for l in f if ":" in l)
-        except OSError:
-            continue
-        info = {k.strip(): v.strip() for k, v in info.items()}
-        if info.get("prog_type") == "7" and "run_cnt" in info:  # BPF_PROG_TYPE_PERF_EVENT
-            progs[info["prog_id"]] = (int(info["run_time_ns"]), int(info["run_cnt"]))
+def bpf_perf_event_stats(pid):
+    """run_time_ns / run_cnt of the perf_event BPF programs pid holds (needs
+    kernel.bpf_stats_enabled=1)."""
+    progs = bpf_prog_stats(pid, "7")  # BPF_PROG_TYPE_PERF_EVENT
     ns = sum(v[0] for v in progs.values())
     cnt = sum(v[1] for v in progs.values())
     return {"bpf_ns_per_run": ns / cnt, "bpf_runs": cnt} if cnt else {}
@@ -323,24 +212,6 @@ def ratio(a, b):
 def name(cfg):
     tool, hz = cfg
     return "baseline" if tool is None else "%s -F %d" % (tool, hz)
-
-
-def fmt(v, spec, none="n/a"):
-    return none if v is None else format(v, spec)
-
-
-def table(headers, rows):
-    w = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    line = lambda r: "  ".join(str(x).rjust(w[i]) if i else str(x).ljust(w[i])
-                               for i, x in enumerate(r))
-    return "\n".join([line(headers), "  ".join("-" * x for x in w)] + [line(r) for r in rows])
-
-
-def markdown(headers, rows):
-    out = ["| " + " | ".join(headers) + " |",
-           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
-    out += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def main():
@@ -477,17 +348,6 @@ def main():
     print()
     log("bench: done in %.0f s" % (time.monotonic() - t_start))
     return 0
-
-
-def machine():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for l in f:
-                if l.startswith("model name"):
-                    return l.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return os.uname().machine
 
 
 if __name__ == "__main__":

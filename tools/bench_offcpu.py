@@ -41,10 +41,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-NCPU = os.cpu_count() or 1
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import (NCPU, Bg, bpf_prog_stats, enable_bpf_stats, fmt, log, markdown,
+                          proc_cpu, restore_bpf_stats, table, wait_file)
+
 BCC = "/usr/sbin/offcputime-bpfcc"
 
 # The bcc offcputime logic with bpftrace's tracepoint (no kprobes needed):
@@ -66,78 +68,6 @@ tracepoint:sched:sched_switch
 }
 END { clear(@start); clear(@ks); clear(@uks); }
 """
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-class Bg:
-    """A background process (own session) whose stderr is collected."""
-
-    def __init__(self, argv, stdout=subprocess.DEVNULL):
-        self.argv = argv
-        self.lines = []
-        self.cond = threading.Condition()
-        self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
-                                  stderr=subprocess.PIPE, start_new_session=True)
-        self.t = threading.Thread(target=self._read, daemon=True)
-        self.t.start()
-
-    def _read(self):
-        for raw in self.p.stderr:
-            with self.cond:
-                self.lines.append(raw.decode(errors="replace"))
-                self.cond.notify_all()
-
-    def wait_for(self, pattern, timeout):
-        rx = re.compile(pattern)
-        end = time.monotonic() + timeout
-        with self.cond:
-            while time.monotonic() < end:
-                for l in self.lines:
-                    if rx.search(l):
-                        return l
-                if self.p.poll() is not None:
-                    return None
-                self.cond.wait(0.1)
-        return None
-
-    def stop(self, sig=signal.SIGINT, timeout=120):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-        try:
-            self.p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.p.pid, signal.SIGKILL)
-            self.p.wait()
-        self.t.join(5)
-        return self.p.returncode
-
-    def err(self):
-        with self.cond:
-            return "".join(self.lines)
-
-
-def wait_file(path, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            return True
-        time.sleep(0.05)
-    return False
-
-
-def proc_cpu(pid):
-    """CPU time of pid (all threads), seconds, from schedstat; None if gone."""
-    total = 0
-    try:
-        for tid in os.listdir("/proc/%d/task" % pid):
-            with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
-                total += int(f.read().split()[0])
-    except (OSError, IndexError, ValueError):
-        return None
-    return total / 1e9
 
 
 def tracefs_ok():
@@ -198,9 +128,9 @@ class Bench:
 
     def start(self, tool, out):
         if tool == "bcc":
-            bg = Bg(self.argv(tool, out), stdout=open(out, "wb"))
+            bg = Bg(self.argv(tool, out), stdout=open(out, "wb"), stop_timeout=120)
         else:
-            bg = Bg(self.argv(tool, out))
+            bg = Bg(self.argv(tool, out), stop_timeout=120)
         if tool == "ember":
             ok = bg.wait_for(r"attached in", 60)
         elif tool == "bpftrace":
@@ -283,40 +213,13 @@ class Bench:
         """One more run with kernel.bpf_stats_enabled=1 (which itself adds two
         clock reads per program run, so not during the timed rounds): the
         mean run time of the tool's BPF programs."""
-        path = "/proc/sys/kernel/bpf_stats_enabled"
-        try:
-            with open(path) as f:
-                old = f.read().strip()
-            with open(path, "w") as f:
-                f.write("1")
-        except OSError:
+        old = enable_bpf_stats()
+        if old is None:
             return None
         try:
             return self.measure(tool).get("bpf_ns")
         finally:
-            with open(path, "w") as f:
-                f.write(old)
-
-
-def bpf_prog_stats(pid):
-    """{prog_id: (run_time_ns, run_cnt)} of the BPF programs pid holds (fdinfo;
-    counts only while kernel.bpf_stats_enabled=1)."""
-    progs = {}
-    fddir = "/proc/%d/fdinfo" % pid
-    try:
-        fds = os.listdir(fddir)
-    except OSError:
-        return progs
-    for fd in fds:
-        try:
-            with open(os.path.join(fddir, fd)) as f:
-                info = dict(l.split(":", 1) for l in f if ":" in l)
-        except OSError:
-            continue
-        info = {k.strip(): v.strip() for k, v in info.items()}
-        if "prog_id" in info and "run_cnt" in info:
-            progs[info["prog_id"]] = (int(info["run_time_ns"]), int(info["run_cnt"]))
-    return progs
+            restore_bpf_stats(old)
 
 
 def read_text(path):
@@ -361,9 +264,9 @@ def lost_note(tool, errs):
     """What the tool said it lost, from its last run."""
     e = errs[-1]
     if tool == "ember":
-        m = re.search(r"offcpu \(sched_switch\): (\d+) intervals.*? (\d+) lost .*?(\d+) start-map full",
-                      e)
-        return "%s intervals, %s lost, %s start-map full" % m.groups() if m else "?"
+        m = re.search(r"offcpu \(sched_switch\): (\d+) intervals, [\d.]+ s off CPU in [\d.]+ s, "
+                      r"(\d+) lost", e)
+        return "%s intervals, %s lost" % m.groups() if m else "?"
     if tool.startswith("perf"):
         m = re.search(r"Captured and wrote ([\d.]+ MB)[^(]*\((\d+) samples\)", e)
         lost = re.search(r"lost (\d+) chunks", e)
@@ -373,24 +276,6 @@ def lost_note(tool, errs):
         m = re.search(r"(\d+) (?:events )?lost", e)
         return "%s lost" % m.group(1) if m else "-"
     return "-"
-
-
-def fmt(v, spec, none="n/a"):
-    return none if v is None else format(v, spec)
-
-
-def table(headers, rows):
-    w = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    line = lambda r: "  ".join(str(x).rjust(w[i]) if i else str(x).ljust(w[i])
-                               for i, x in enumerate(r))
-    return "\n".join([line(headers), "  ".join("-" * x for x in w)] + [line(r) for r in rows])
-
-
-def markdown(headers, rows):
-    out = ["| " + " | ".join(headers) + " |",
-           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
-    out += ["| " + " | ".join(str(x) for x in r) + " |" for r in rows]
-    return "\n".join(out)
 
 
 def main():
