@@ -27,11 +27,14 @@ void collector__add_stats(int stats_fd, __u64 *stats)
 	free(vals);
 }
 
-void collector__add_prog_misses(const struct bpf_program *prog, __u64 *stats)
+void collector__read_stats(int stats_fd, const struct bpf_program *prog,
+			   const struct drain_stack_stats *ds, __u64 *stats)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 
+	collector__add_stats(stats_fd, stats);
+	stats[EMBER_STAT_STACK_MISSING] += ds->missing_stacks;
 	/* The kernel does not run a tracing program on a CPU where it is
 	 * already running (an NMI sample inside a sched_switch, ...) and
 	 * counts each skip; those events are lost to ember. */

@@ -53,11 +53,15 @@ struct collector_ops {
 extern const struct collector_ops cpu_collector_ops;
 extern const struct collector_ops offcpu_collector_ops;
 
-/* Shared by collectors: sum a per-CPU stats map into stats[]. */
+/* Sum a per-CPU stats map into stats[]. */
 void collector__add_stats(int stats_fd, __u64 *stats);
 struct bpf_program;
-/* Adds the kernel's count of skipped runs of prog into stats[]. */
-void collector__add_prog_misses(const struct bpf_program *prog, __u64 *stats);
+struct drain_stack_stats;
+/* Adds a collector's counters into stats[]: its BPF stats map, the
+ * kernel's count of skipped runs of its program, and the stacks its drain
+ * found missing. */
+void collector__read_stats(int stats_fd, const struct bpf_program *prog,
+			   const struct drain_stack_stats *ds, __u64 *stats);
 
 /* Keys whose stored stack had vanished by the time they were read. */
 struct drain_stack_stats {

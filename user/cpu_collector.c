@@ -94,9 +94,7 @@ static int cpu_drain(struct collector *c, const struct record_opts *o, collector
 
 static void cpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__add_stats(bpf_map__fd(c->skel->maps.stats), stats);
-	stats[EMBER_STAT_STACK_MISSING] += c->ds.missing_stacks;
-	collector__add_prog_misses(c->skel->progs.on_sample, stats);
+	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_sample, &c->ds, stats);
 }
 
 static const char *cpu_describe(struct collector *c)

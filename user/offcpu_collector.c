@@ -151,9 +151,7 @@ static int offcpu_drain(struct collector *c, const struct record_opts *o, collec
 
 static void offcpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__add_stats(bpf_map__fd(c->skel->maps.stats), stats);
-	stats[EMBER_STAT_STACK_MISSING] += c->ds.missing_stacks;
-	collector__add_prog_misses(c->skel->progs.on_switch, stats);
+	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_switch, &c->ds, stats);
 }
 
 static const char *offcpu_describe(struct collector *c)

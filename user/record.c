@@ -270,9 +270,10 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			       trunc);
 			break;
 		case EVENT_OFFCPU:
-			p_info("offcpu (sched_switch): %" PRIu64 " intervals, %.6f s off CPU in %.1f s, %s, %" PRIu64
+			p_info("offcpu (%s): %" PRIu64 " intervals, %.6f s off CPU in %.1f s, %s, %" PRIu64
 			       " shorter than --min-block, %" PRIu64
 			       " longer than --max-block left out, %s",
+			       r->ops[r->nr_coll - 1]->describe(r->coll[r->nr_coll - 1]),
 			       (uint64_t)r->offcpu_intervals, r->offcpu_ns / 1e9, secs, losses,
 			       (uint64_t)bpf[EMBER_STAT_BLOCK_SHORT],
 			       (uint64_t)bpf[EMBER_STAT_BLOCK_LONG], trunc);
