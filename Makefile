@@ -140,7 +140,7 @@ vmlinux:
 	$(Q)tools/gen_vmlinux_h.sh
 
 format-check:
-	$(Q)clang-format --dry-run -Werror bpf/*.c user/*.c user/*.h include/*.h
+	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h
 
 install: $(OUTPUT)/ember
 	$(Q)install -d $(DESTDIR)$(BINDIR)

@@ -38,22 +38,22 @@ _Static_assert(sizeof(struct ember_stack) == 1016, "ember_stack ABI changed");
 /* Aggregation key: one per (process, user stack, kernel stack). */
 struct ember_stack_key {
 	__u32 tgid;
-	__u32 flags;            /* EMBER_KEY_* */
-	__u64 user_stack;       /* hash key into the stacks map, 0: none */
-	__u64 kernel_stack;     /* 0: none (sample taken in user mode) */
+	__u32 flags;		   /* EMBER_KEY_* */
+	__u64 user_stack;	   /* hash key into the stacks map, 0: none */
+	__u64 kernel_stack;	   /* 0: none (sample taken in user mode) */
 	char comm[EMBER_COMM_LEN]; /* the process's (group leader's) name */
 };
 _Static_assert(sizeof(struct ember_stack_key) == 40, "ember_stack_key ABI changed");
 
 /* Why a stack is missing from a key, when it is. */
-#define EMBER_KEY_USER_LOST   (1u << 0) /* stacks map full or error */
+#define EMBER_KEY_USER_LOST (1u << 0) /* stacks map full or error */
 #define EMBER_KEY_KERNEL_LOST (1u << 1)
 /* Off-CPU: the thread was preempted and stayed runnable (not blocked). */
-#define EMBER_KEY_PREEMPTED   (1u << 2)
+#define EMBER_KEY_PREEMPTED (1u << 2)
 
 /* Which blocked states count as off-CPU (--state): the kernel's
  * TASK_INTERRUPTIBLE and TASK_UNINTERRUPTIBLE bits. */
-#define EMBER_STATE_INTERRUPTIBLE   0x1u
+#define EMBER_STATE_INTERRUPTIBLE 0x1u
 #define EMBER_STATE_UNINTERRUPTIBLE 0x2u
 
 /* A thread that went off CPU and has not come back yet, by TID. Read by
@@ -77,35 +77,38 @@ _Static_assert(sizeof(struct ember_offcpu_value) == 16, "ember_offcpu_value ABI 
  * profile can say how far to trust it. X-macro: one list, expanded into the
  * enum here and into the names table in userspace.
  */
-#define EMBER_BPF_STATS(X)                                                              \
-	X(SAMPLES, "samples", "perf events that ran the program")                        \
-	X(IDLE, "idle", "samples in the idle task (not recorded)")                        \
-	X(FILTERED, "filtered", "samples of threads outside the target (not recorded)")   \
-	X(RECORDED, "recorded", "samples aggregated into the counts map")                 \
-	X(STACKS_FULL, "stacks_full", "stack dropped: stacks map full (or no memory)")                   \
-	X(USTACK_NONE, "ustack_none", "no user stack (kernel thread or fault)")           \
-	X(KSTACK_NONE, "kstack_none", "no kernel stack (sample in user mode)")            \
-	X(USTACK_ERROR, "ustack_error", "user stack lost: other bpf_get_stack error")   \
-	X(KSTACK_ERROR, "kstack_error", "kernel stack lost: other bpf_get_stack error") \
-	X(COUNTS_FULL, "counts_full", "sample dropped: counts map full")                  \
-	X(TARGETS_FULL, "targets_full", "forked child not followed: targets map full")     \
-	X(FORKS_FOLLOWED, "forks_followed", "child processes added to the targets")        \
-	X(SWITCHES, "switches", "context switches seen (off-CPU)")                        \
-	X(BLOCKS, "blocks", "off-CPU intervals started by target threads")                \
-	X(PREEMPTIONS, "preemptions", "target threads preempted while runnable")          \
-	X(WAKEUPS, "wakeups", "off-CPU intervals ended and counted")                      \
-	X(BLOCK_SHORT, "block_short", "intervals left out: shorter than --min-block")      \
-	X(BLOCK_LONG, "block_long", "intervals left out: longer than --max-block")         \
-	X(START_FULL, "start_full", "off-CPU interval lost: start map full")              \
-	X(START_STALE, "start_stale", "off-CPU interval lost: its end was never seen")       \
-	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")   \
+#define EMBER_BPF_STATS(X)                                                                         \
+	X(SAMPLES, "samples", "perf events that ran the program")                                  \
+	X(IDLE, "idle", "samples in the idle task (not recorded)")                                 \
+	X(FILTERED, "filtered", "samples of threads outside the target (not recorded)")            \
+	X(RECORDED, "recorded", "samples aggregated into the counts map")                          \
+	X(STACKS_FULL, "stacks_full", "stack dropped: stacks map full (or no memory)")             \
+	X(USTACK_NONE, "ustack_none", "no user stack (kernel thread or fault)")                    \
+	X(KSTACK_NONE, "kstack_none", "no kernel stack (sample in user mode)")                     \
+	X(USTACK_ERROR, "ustack_error", "user stack lost: other bpf_get_stack error")              \
+	X(KSTACK_ERROR, "kstack_error", "kernel stack lost: other bpf_get_stack error")            \
+	X(COUNTS_FULL, "counts_full", "sample dropped: counts map full")                           \
+	X(TARGETS_FULL, "targets_full", "forked child not followed: targets map full")             \
+	X(FORKS_FOLLOWED, "forks_followed", "child processes added to the targets")                \
+	X(SWITCHES, "switches", "context switches seen (off-CPU)")                                 \
+	X(BLOCKS, "blocks", "off-CPU intervals started by target threads")                         \
+	X(PREEMPTIONS, "preemptions", "target threads preempted while runnable")                   \
+	X(WAKEUPS, "wakeups", "off-CPU intervals ended and counted")                               \
+	X(BLOCK_SHORT, "block_short", "intervals left out: shorter than --min-block")              \
+	X(BLOCK_LONG, "block_long", "intervals left out: longer than --max-block")                 \
+	X(START_FULL, "start_full", "off-CPU interval lost: start map full")                       \
+	X(START_STALE, "start_stale", "off-CPU interval lost: its end was never seen")             \
+	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
 	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")
 
 #define EMBER_STAT_ENUM(id, name, desc) EMBER_STAT_##id,
+/* The formatter would join the list and the last value. */
+// clang-format off
 enum ember_stat {
 	EMBER_BPF_STATS(EMBER_STAT_ENUM)
 	EMBER_STAT_MAX
 };
+// clang-format on
 #undef EMBER_STAT_ENUM
 
 #endif

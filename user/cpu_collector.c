@@ -32,8 +32,9 @@ static struct cpu_bpf *open_and_load(const struct record_opts *o, int targets_fd
 
 	if (!skel)
 		return NULL;
-	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID
-				    : o->all ? EMBER_FILTER_ALL : EMBER_FILTER_TGID;
+	skel->rodata->filter_mode = o->tid   ? EMBER_FILTER_TID
+				    : o->all ? EMBER_FILTER_ALL
+					     : EMBER_FILTER_TGID;
 	skel->rodata->target_tid = o->tid;
 	skel->rodata->want_user = !o->kernel_only;
 	skel->rodata->want_kernel = !o->user_only;
@@ -75,7 +76,8 @@ static int cpu_attach(struct collector *c, const struct record_opts *o, const bo
 	if (!c->sampler)
 		return -errno;
 	snprintf(c->desc, sizeof(c->desc), "%s at %u Hz%s", sampler__event_name(c->sampler),
-		 o->freq, sampler__is_hardware(c->sampler) ? "" : " (software event; no hardware PMU)");
+		 o->freq,
+		 sampler__is_hardware(c->sampler) ? "" : " (software event; no hardware PMU)");
 	return sampler__attach(c->sampler, c->skel->progs.on_sample);
 }
 
@@ -94,7 +96,8 @@ static int cpu_drain(struct collector *c, const struct record_opts *o, collector
 
 static void cpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_sample, &c->ds, stats);
+	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_sample, &c->ds,
+			      stats);
 }
 
 static const char *cpu_describe(struct collector *c)

@@ -55,14 +55,14 @@ struct elf_dso {
 	size_t cap_syms;
 	char **strtabs; /* copies of string tables, names point into them */
 	size_t nr_strtabs;
-	void *image;    /* elf_memory copy */
+	void *image; /* elf_memory copy */
 	size_t image_size;
 	/* per symbol, filled on demand: 0 not read yet, >0 length of the
 	 * frame-pointer prologue, FRAME_NONE / FRAME_UNREADABLE */
 	short *prologue;
 };
 
-#define FRAME_NONE       (-1)
+#define FRAME_NONE (-1)
 #define FRAME_UNREADABLE (-2)
 
 static bool elf_ready(void)
@@ -292,7 +292,7 @@ static int load_symbols(struct elf_dso *d, Elf *elf, GElf_Word sh_type)
 		strsize = strdata->d_size;
 		n = data->d_size / entsize;
 		for (i = 1; i < n; i++) {
-			struct dso_sym s = {0};
+			struct dso_sym s = { 0 };
 			unsigned char type;
 			GElf_Sym sym;
 			GElf_Shdr symsh;
@@ -618,8 +618,8 @@ static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir)
 		/* elf_getdata converts only typed data; a debuglink is bytes. */
 		GElf_Ehdr eh;
 
-		if (gelf_getehdr(elf, &eh) &&
-		    ((eh.e_ident[EI_DATA] == ELFDATA2MSB) != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)))
+		if (gelf_getehdr(elf, &eh) && ((eh.e_ident[EI_DATA] == ELFDATA2MSB) !=
+					       (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)))
 			crc = __builtin_bswap32(crc);
 	}
 
@@ -866,8 +866,8 @@ int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr)
 	}
 	if (!d->prologue[i])
 		d->prologue[i] = read_code(d, d->syms[i].start, code, sizeof(code))
-					 ? FRAME_UNREADABLE
-					 : prologue_len(code);
+				     ? FRAME_UNREADABLE
+				     : prologue_len(code);
 	if (d->prologue[i] == FRAME_UNREADABLE)
 		return -1;
 	/* Frameless, or stopped before its prologue finished. */

@@ -39,7 +39,8 @@ int env_check__caps(void)
 	perfmon = has_cap(data, CAP_PERFMON);
 	if (bpf && perfmon)
 		return 0;
-	p_err("missing capabilit%s %s%s%s (or CAP_SYS_ADMIN): run ember as root (sudo ember ...) or grant them: sudo setcap cap_bpf,cap_perfmon+ep ember",
+	p_err("missing capabilit%s %s%s%s (or CAP_SYS_ADMIN): run ember as root (sudo ember ...) "
+	      "or grant them: sudo setcap cap_bpf,cap_perfmon+ep ember",
 	      bpf || perfmon ? "y" : "ies", bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
 	      perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;

@@ -205,8 +205,8 @@ static void finish(struct ksyms *k)
 			guess = ~0ULL;
 		/* Within one module symbols are dense, so the next one ends
 		 * this one however far it is; across modules, guess. */
-		if (i + 1 < k->nr && (k->ents[i + 1].sym.module == e->sym.module ||
-				      k->ents[i + 1].sym.addr < guess))
+		if (i + 1 < k->nr &&
+		    (k->ents[i + 1].sym.module == e->sym.module || k->ents[i + 1].sym.addr < guess))
 			e->sym.end = k->ents[i + 1].sym.addr;
 		else
 			e->sym.end = guess;

@@ -18,7 +18,7 @@ struct ksyms;
 
 struct ksym {
 	__u64 addr;
-	__u64 end;          /* exclusive; estimated from the next symbol */
+	__u64 end; /* exclusive; estimated from the next symbol */
 	const char *name;
 	const char *module; /* "[kernel.kallsyms]" or "[ext4]"-style */
 };

@@ -15,16 +15,15 @@ static const struct cmd commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: ember COMMAND [OPTIONS]\n"
-		"\n"
-		"Commands:\n"
-		"  record   profile on-CPU, off-CPU or wall-clock time into folded stacks\n"
-		"           (ember record --help)\n"
-		"\n"
-		"  ember --version | --help\n"
-		"\n"
-		"Example: ember record -d 10 -o cpu.folded\n");
+	fprintf(out, "Usage: ember COMMAND [OPTIONS]\n"
+		     "\n"
+		     "Commands:\n"
+		     "  record   profile on-CPU, off-CPU or wall-clock time into folded stacks\n"
+		     "           (ember record --help)\n"
+		     "\n"
+		     "  ember --version | --help\n"
+		     "\n"
+		     "Example: ember record -d 10 -o cpu.folded\n");
 }
 
 int main(int argc, char **argv)

@@ -115,7 +115,8 @@ void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid)
 		__u32 *n = realloc(t->tgids, ncap * sizeof(*n));
 
 		if (!n) {
-			p_warn("out of memory tracking process %u: its frames may stay unnamed", tgid);
+			p_warn("out of memory tracking process %u: its frames may stay unnamed",
+			       tgid);
 			return;
 		}
 		t->tgids = n;
@@ -220,7 +221,7 @@ struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus,
 	attr.config = PERF_COUNT_SW_DUMMY;
 	attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
 	attr.sample_id_all = 1;
-	attr.mmap = 1;     /* executable mappings only */
+	attr.mmap = 1; /* executable mappings only */
 	attr.mmap2 = 1;
 	attr.comm = 1;
 	attr.comm_exec = 1;

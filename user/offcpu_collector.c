@@ -32,8 +32,9 @@ static struct offcpu_bpf *open_and_load(const struct record_opts *o, int targets
 
 	if (!skel)
 		return NULL;
-	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID
-				    : o->all ? EMBER_FILTER_ALL : EMBER_FILTER_TGID;
+	skel->rodata->filter_mode = o->tid   ? EMBER_FILTER_TID
+				    : o->all ? EMBER_FILTER_ALL
+					     : EMBER_FILTER_TGID;
 	skel->rodata->target_tid = o->tid;
 	skel->rodata->want_user = !o->kernel_only;
 	skel->rodata->want_kernel = !o->user_only;
@@ -151,7 +152,8 @@ static int offcpu_drain(struct collector *c, const struct record_opts *o, collec
 
 static void offcpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_switch, &c->ds, stats);
+	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_switch, &c->ds,
+			      stats);
 }
 
 static const char *offcpu_describe(struct collector *c)

@@ -70,8 +70,8 @@ int proc_maps__parse_line(char *line, struct proc_map *e)
 	int i;
 
 	memset(e, 0, sizeof(*e));
-	if (parse_num(&p, 16, &e->start) || expect(&p, '-') ||
-	    parse_num(&p, 16, &e->end) || expect(&p, ' '))
+	if (parse_num(&p, 16, &e->start) || expect(&p, '-') || parse_num(&p, 16, &e->end) ||
+	    expect(&p, ' '))
 		return -EINVAL;
 	if (e->end < e->start)
 		return -EINVAL;

@@ -17,13 +17,13 @@
 struct proc_map {
 	__u64 start;
 	__u64 end;
-	__u64 offset;        /* file offset of start (pgoff * page size) */
+	__u64 offset; /* file offset of start (pgoff * page size) */
 	__u64 inode;
 	__u32 dev_major;
 	__u32 dev_minor;
-	char perms[5];       /* "r-xp", NUL terminated */
-	bool deleted;        /* path had a " (deleted)" suffix, now stripped */
-	const char *path;    /* "" for anonymous; "[vdso]", "[stack]"... kept */
+	char perms[5];	  /* "r-xp", NUL terminated */
+	bool deleted;	  /* path had a " (deleted)" suffix, now stripped */
+	const char *path; /* "" for anonymous; "[vdso]", "[stack]"... kept */
 };
 
 struct proc_maps;

@@ -14,17 +14,17 @@
 #include <stdint.h>
 
 enum frame_kind {
-	FRAME_PROCESS,  /* root: process name, maybe with -PID */
-	FRAME_USER,     /* native user-space function */
-	FRAME_KERNEL,   /* kernel function */
-	FRAME_INTERP,   /* interpreter frame (Python, ...) */
-	FRAME_MARKER,   /* synthetic leaf such as [off-cpu] */
+	FRAME_PROCESS, /* root: process name, maybe with -PID */
+	FRAME_USER,    /* native user-space function */
+	FRAME_KERNEL,  /* kernel function */
+	FRAME_INTERP,  /* interpreter frame (Python, ...) */
+	FRAME_MARKER,  /* synthetic leaf such as [off-cpu] */
 };
 
 struct frame {
 	const char *name;   /* display name: function, module+0xOFF or [unknown] */
 	const char *module; /* mapped file, NULL if none or kernel */
-	uint64_t addr;      /* address (user: file offset when unnamed) */
+	uint64_t addr;	    /* address (user: file offset when unnamed) */
 	enum frame_kind kind;
 };
 

@@ -102,7 +102,8 @@ static int check_targets(const struct record_opts *o)
 			return err;
 		}
 		if (tgid != o->pids[i]) {
-			p_err("%u is a thread of process %u: use -t %u for the thread or -p %u for the process",
+			p_err("%u is a thread of process %u: use -t %u for the thread or -p %u for "
+			      "the process",
 			      o->pids[i], tgid, o->pids[i], tgid);
 			return -EINVAL;
 		}
@@ -202,8 +203,7 @@ static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
 		fprintf(stderr, "  %-18s %12" PRIu64 "  %s\n", stat_names[i], (uint64_t)bpf[i],
 			stat_descs[i]);
 	fprintf(stderr, "ember: stats (userspace, all events):\n");
-#define P(name, v, desc) \
-	fprintf(stderr, "  %-18s %12" PRIu64 "  %s\n", name, (uint64_t)(v), desc)
+#define P(name, v, desc) fprintf(stderr, "  %-18s %12" PRIu64 "  %s\n", name, (uint64_t)(v), desc)
 	P("stacks", sbs->stacks, "unique (process, user, kernel) stacks read");
 	P("frames", sbs->frames, "frames symbolized");
 	P("unnamed_frames", sbs->unnamed_frames, "frames written module+0xOFFSET");
@@ -237,15 +237,16 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 
 	/* Counters are summed over the collectors that ran: a loss line
 	 * speaks for the whole recording. */
-	snprintf(losses, sizeof(losses),
-		 "%" PRIu64 " lost (%" PRIu64 " stacks-map full, %" PRIu64 " counts-map full, %" PRIu64
-		 " stack errors, %" PRIu64 " side-band records, %" PRIu64
-		 " program runs skipped by the kernel, %" PRIu64 " off-CPU intervals)",
-		 (uint64_t)(bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] + stack_errors +
-			    ts->lost_records + bpf[EMBER_STAT_PROG_MISSES] + offcpu_lost),
-		 (uint64_t)bpf[EMBER_STAT_STACKS_FULL], (uint64_t)bpf[EMBER_STAT_COUNTS_FULL],
-		 (uint64_t)stack_errors, (uint64_t)ts->lost_records,
-		 (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)offcpu_lost);
+	snprintf(
+	    losses, sizeof(losses),
+	    "%" PRIu64 " lost (%" PRIu64 " stacks-map full, %" PRIu64 " counts-map full, %" PRIu64
+	    " stack errors, %" PRIu64 " side-band records, %" PRIu64
+	    " program runs skipped by the kernel, %" PRIu64 " off-CPU intervals)",
+	    (uint64_t)(bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] + stack_errors +
+		       ts->lost_records + bpf[EMBER_STAT_PROG_MISSES] + offcpu_lost),
+	    (uint64_t)bpf[EMBER_STAT_STACKS_FULL], (uint64_t)bpf[EMBER_STAT_COUNTS_FULL],
+	    (uint64_t)stack_errors, (uint64_t)ts->lost_records,
+	    (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)offcpu_lost);
 	for (int e = 0; e < EVENT_MAX; e++) {
 		struct stack_builder_stats st;
 		char trunc[256];
@@ -254,23 +255,26 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 		if (!r->ev[e].on)
 			continue;
 		stack_builder__stats(r->ev[e].sb, &st);
-		snprintf(trunc, sizeof(trunc),
-			 "%" PRIu64 " truncated stacks (%" PRIu64 " %s), %" PRIu64
-			 " missing a frameless leaf's caller (%" PRIu64 " %s), %" PRIu64 " unnamed frames",
-			 (uint64_t)(st.truncated_depth + st.truncated_unwind),
-			 (uint64_t)(ns ? st.truncated_unwind_value / 1000 : st.truncated_unwind_value),
-			 ns ? "us" : "samples", (uint64_t)st.leaf_caller_missing,
-			 (uint64_t)(ns ? st.leaf_caller_missing_value / 1000
-				       : st.leaf_caller_missing_value),
-			 ns ? "us" : "samples", (uint64_t)(st.unnamed_frames + st.unknown_frames));
+		snprintf(
+		    trunc, sizeof(trunc),
+		    "%" PRIu64 " truncated stacks (%" PRIu64 " %s), %" PRIu64
+		    " missing a frameless leaf's caller (%" PRIu64 " %s), %" PRIu64
+		    " unnamed frames",
+		    (uint64_t)(st.truncated_depth + st.truncated_unwind),
+		    (uint64_t)(ns ? st.truncated_unwind_value / 1000 : st.truncated_unwind_value),
+		    ns ? "us" : "samples", (uint64_t)st.leaf_caller_missing,
+		    (uint64_t)(ns ? st.leaf_caller_missing_value / 1000
+				  : st.leaf_caller_missing_value),
+		    ns ? "us" : "samples", (uint64_t)(st.unnamed_frames + st.unknown_frames));
 		switch (e) {
 		case EVENT_CPU:
 			p_info("%s: %" PRIu64 " samples in %.1f s, %s, %s",
-			       r->ops[0]->describe(r->coll[0]), (uint64_t)r->cpu_samples, secs, losses,
-			       trunc);
+			       r->ops[0]->describe(r->coll[0]), (uint64_t)r->cpu_samples, secs,
+			       losses, trunc);
 			break;
 		case EVENT_OFFCPU:
-			p_info("offcpu (%s): %" PRIu64 " intervals, %.6f s off CPU in %.1f s, %s, %" PRIu64
+			p_info("offcpu (%s): %" PRIu64
+			       " intervals, %.6f s off CPU in %.1f s, %s, %" PRIu64
 			       " shorter than --min-block, %" PRIu64
 			       " longer than --max-block left out, %s",
 			       r->ops[r->nr_coll - 1]->describe(r->coll[r->nr_coll - 1]),
@@ -279,17 +283,19 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			       (uint64_t)bpf[EMBER_STAT_BLOCK_LONG], trunc);
 			break;
 		case EVENT_WALL:
-			p_info("wall: %.6f s in %.1f s: %.6f s on CPU (%" PRIu64 " cpu samples at %u Hz), %.6f s off CPU, %.6f s runnable, %s, %s",
+			p_info("wall: %.6f s in %.1f s: %.6f s on CPU (%" PRIu64
+			       " cpu samples at %u Hz), %.6f s off CPU, %.6f s runnable, %s, %s",
 			       profile__total(r->ev[e].prof, 0) / 1e9, secs,
-			       r->cpu_samples * (1.0 / r->o.freq), (uint64_t)r->cpu_samples, r->o.freq,
-			       r->offcpu_ns / 1e9, r->runnable_ns / 1e9, losses, trunc);
+			       r->cpu_samples * (1.0 / r->o.freq), (uint64_t)r->cpu_samples,
+			       r->o.freq, r->offcpu_ns / 1e9, r->runnable_ns / 1e9, losses, trunc);
 			break;
 		default:
 			break;
 		}
 	}
 	if (bpf[EMBER_STAT_STACKS_FULL] || bpf[EMBER_STAT_COUNTS_FULL])
-		p_warn("data was lost: raise --stack-storage (stacks map) or --max-stacks (counts map)");
+		p_warn("data was lost: raise --stack-storage (stacks map) or --max-stacks (counts "
+		       "map)");
 }
 
 static double elapsed_s(const struct timespec *a, const struct timespec *b)
@@ -424,7 +430,8 @@ int record__main(int argc, char **argv)
 	if (o->cpu_list) {
 		if (cpulist__parse(o->cpu_list, cpus, nr_cpus)) {
 			fprintf(stderr,
-				"ember: error: bad CPU list '%s': give -C like 0,2-3 with CPUs below %d\n",
+				"ember: error: bad CPU list '%s': give -C like 0,2-3 with CPUs "
+				"below %d\n",
 				o->cpu_list, nr_cpus);
 			exit_code = EXIT_USAGE;
 			goto cleanup;
@@ -460,7 +467,8 @@ int record__main(int argc, char **argv)
 
 	tskel = load_targets(o);
 	if (!tskel) {
-		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the verifier's messages",
+		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the "
+		      "verifier's messages",
 		      strerror(errno));
 		goto cleanup;
 	}
@@ -472,7 +480,8 @@ int record__main(int argc, char **argv)
 	for (int i = 0; i < r.nr_coll; i++) {
 		r.coll[i] = r.ops[i]->load(o, targets_fd);
 		if (!r.coll[i]) {
-			p_err("cannot load the %s BPF programs: %s: run with -v for libbpf's and the verifier's messages",
+			p_err("cannot load the %s BPF programs: %s: run with -v for libbpf's and "
+			      "the verifier's messages",
 			      r.ops[i]->name, strerror(errno));
 			goto cleanup;
 		}

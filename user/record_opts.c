@@ -64,57 +64,58 @@ static const struct option long_opts[] = {
 
 void record__usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: ember record [OPTIONS] [-- CMD [ARGS...]]\n"
-		"\n"
-		"Profile processes, a thread, a command or the whole machine: where they run\n"
-		"on CPU, where they wait off CPU, or both as wall-clock time; written as folded\n"
-		"stacks (flame-graph input).\n"
-		"\n"
-		"Targets (default: the whole machine):\n"
-		"  -a, --all-cpus          every process on the machine\n"
-		"  -p, --pid PID[,PID...]  every thread of these processes; ends when all exit\n"
-		"  -t, --tid TID           one thread\n"
-		"  -- CMD [ARGS...]        run CMD and profile it and every process it forks,\n"
-		"                          from its first instruction; exit with its status\n"
-		"\n"
-		"Events (-e cpu by default; several, e.g. -e cpu,offcpu, need -o):\n"
-		"  -e, --event LIST        cpu:    on-CPU samples (count = samples)\n"
-		"                          offcpu: time blocked, by the stack that blocked\n"
-		"                                  (count = microseconds)\n"
-		"                          wall:   on-CPU samples and off-CPU time in one\n"
-		"                                  profile, in microseconds; off-CPU leaves\n"
-		"                                  end in [off-cpu] (blocked) or [runnable]\n"
-		"                          with -o FILE.EXT, event E goes to FILE.E.EXT\n"
-		"      --min-block USEC    off-CPU: leave out shorter blocks\n"
-		"      --max-block USEC    off-CPU: leave out longer blocks\n"
-		"      --state STATE       off-CPU: interruptible (S), uninterruptible (D) or\n"
-		"                          both (default)\n"
-		"      --include-preempted off-CPU: also time spent runnable after preemption\n"
-		"\n"
-		"Options:\n"
-		"  -F, --freq HZ           samples per second per CPU (default 99)\n"
-		"  -d, --duration SECONDS  stop after this long (default: Ctrl-C, SIGTERM or\n"
-		"                          the targets' exit)\n"
-		"  -o, --output FILE       write here (default: stdout)\n"
-		"  -C, --cpu CPUS          sample only these CPUs, e.g. 0,2-3\n"
-		"      --user-only         user stacks only\n"
-		"      --kernel-only       sample only kernel code, kernel stacks only\n"
-		"      --per-pid           root frame is name-PID instead of name\n"
-		"      --stats             print every drop and error counter\n"
-		"      --stack-storage N   unique stacks the kernel can hold, per event\n"
-		"                          (default 4096 per CPU, 8192 to 65536)\n"
-		"      --max-stacks N      unique (process, stacks) pairs, per event (same default)\n"
-		"  -v, --verbose           more detail (-vv: libbpf debug output)\n"
-		"      --help              this text\n"
-		"\n"
-		"Examples:\n"
-		"  ember record -d 10 -o cpu.folded           whole machine for 10 s\n"
-		"  ember record -p 1234 -F 999 -o app.folded  a running process\n"
-		"  ember record -o run.folded -- ./myprog     a command, start to finish\n"
-		"  ember record -e offcpu -p 1234 -d 30 -o wait.folded   where it blocks\n"
-		"  ember record -e cpu,wall -o prof.folded -- ./myprog   prof.cpu.folded and\n"
-		"                                                        prof.wall.folded\n");
+	fprintf(
+	    out,
+	    "Usage: ember record [OPTIONS] [-- CMD [ARGS...]]\n"
+	    "\n"
+	    "Profile processes, a thread, a command or the whole machine: where they run\n"
+	    "on CPU, where they wait off CPU, or both as wall-clock time; written as folded\n"
+	    "stacks (flame-graph input).\n"
+	    "\n"
+	    "Targets (default: the whole machine):\n"
+	    "  -a, --all-cpus          every process on the machine\n"
+	    "  -p, --pid PID[,PID...]  every thread of these processes; ends when all exit\n"
+	    "  -t, --tid TID           one thread\n"
+	    "  -- CMD [ARGS...]        run CMD and profile it and every process it forks,\n"
+	    "                          from its first instruction; exit with its status\n"
+	    "\n"
+	    "Events (-e cpu by default; several, e.g. -e cpu,offcpu, need -o):\n"
+	    "  -e, --event LIST        cpu:    on-CPU samples (count = samples)\n"
+	    "                          offcpu: time blocked, by the stack that blocked\n"
+	    "                                  (count = microseconds)\n"
+	    "                          wall:   on-CPU samples and off-CPU time in one\n"
+	    "                                  profile, in microseconds; off-CPU leaves\n"
+	    "                                  end in [off-cpu] (blocked) or [runnable]\n"
+	    "                          with -o FILE.EXT, event E goes to FILE.E.EXT\n"
+	    "      --min-block USEC    off-CPU: leave out shorter blocks\n"
+	    "      --max-block USEC    off-CPU: leave out longer blocks\n"
+	    "      --state STATE       off-CPU: interruptible (S), uninterruptible (D) or\n"
+	    "                          both (default)\n"
+	    "      --include-preempted off-CPU: also time spent runnable after preemption\n"
+	    "\n"
+	    "Options:\n"
+	    "  -F, --freq HZ           samples per second per CPU (default 99)\n"
+	    "  -d, --duration SECONDS  stop after this long (default: Ctrl-C, SIGTERM or\n"
+	    "                          the targets' exit)\n"
+	    "  -o, --output FILE       write here (default: stdout)\n"
+	    "  -C, --cpu CPUS          sample only these CPUs, e.g. 0,2-3\n"
+	    "      --user-only         user stacks only\n"
+	    "      --kernel-only       sample only kernel code, kernel stacks only\n"
+	    "      --per-pid           root frame is name-PID instead of name\n"
+	    "      --stats             print every drop and error counter\n"
+	    "      --stack-storage N   unique stacks the kernel can hold, per event\n"
+	    "                          (default 4096 per CPU, 8192 to 65536)\n"
+	    "      --max-stacks N      unique (process, stacks) pairs, per event (same default)\n"
+	    "  -v, --verbose           more detail (-vv: libbpf debug output)\n"
+	    "      --help              this text\n"
+	    "\n"
+	    "Examples:\n"
+	    "  ember record -d 10 -o cpu.folded           whole machine for 10 s\n"
+	    "  ember record -p 1234 -F 999 -o app.folded  a running process\n"
+	    "  ember record -o run.folded -- ./myprog     a command, start to finish\n"
+	    "  ember record -e offcpu -p 1234 -d 30 -o wait.folded   where it blocks\n"
+	    "  ember record -e cpu,wall -o prof.folded -- ./myprog   prof.cpu.folded and\n"
+	    "                                                        prof.wall.folded\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -148,7 +149,8 @@ static int parse_events(const char *arg, unsigned int *events)
 		}
 		if (e == EVENT_MAX || (*events & (1u << e))) {
 			fprintf(stderr,
-				"ember: error: bad event list '%s': give -e with cpu, offcpu, wall, comma-separated, each once\n",
+				"ember: error: bad event list '%s': give -e with cpu, offcpu, "
+				"wall, comma-separated, each once\n",
 				arg);
 			return -EINVAL;
 		}
@@ -159,7 +161,8 @@ static int parse_events(const char *arg, unsigned int *events)
 	}
 	if (!*events || p[-1] == ',') {
 		fprintf(stderr,
-			"ember: error: bad event list '%s': give -e with cpu, offcpu, wall, comma-separated, each once\n",
+			"ember: error: bad event list '%s': give -e with cpu, offcpu, wall, "
+			"comma-separated, each once\n",
 			arg);
 		return -EINVAL;
 	}
@@ -214,13 +217,16 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 		case 'F':
 			if (parse_uint(optarg, UINT_MAX, &v) || v == 0) {
 				fprintf(stderr,
-					"ember: error: bad frequency '%s': give -F HZ, a whole number from 1 to %u\n",
+					"ember: error: bad frequency '%s': give -F HZ, a whole "
+					"number from 1 to %u\n",
 					optarg, max_rate);
 				return -EINVAL;
 			}
 			if (v > max_rate) {
 				fprintf(stderr,
-					"ember: error: frequency %lu Hz is above kernel.perf_event_max_sample_rate (%u): use a lower -F or raise the sysctl\n",
+					"ember: error: frequency %lu Hz is above "
+					"kernel.perf_event_max_sample_rate (%u): use a lower -F or "
+					"raise the sysctl\n",
 					v, max_rate);
 				return -EINVAL;
 			}
@@ -231,8 +237,9 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 			o->duration = strtod(optarg, &end);
 			if (errno || *end || end == optarg || !(o->duration > 0) ||
 			    !isfinite(o->duration))
-				return usage_error("bad duration '%s': give -d SECONDS, a positive number",
-						   optarg);
+				return usage_error(
+				    "bad duration '%s': give -d SECONDS, a positive number",
+				    optarg);
 			break;
 		case 'o':
 			if (!*optarg)
@@ -249,8 +256,9 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 		case OPT_MIN_BLOCK:
 		case OPT_MAX_BLOCK:
 			if (parse_uint(optarg, ULONG_MAX / 1000, &v))
-				return usage_error("bad block time '%s': give microseconds, a whole number",
-						   optarg);
+				return usage_error(
+				    "bad block time '%s': give microseconds, a whole number",
+				    optarg);
 			if (c == OPT_MIN_BLOCK)
 				o->min_block_us = v;
 			else
@@ -262,10 +270,12 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 			else if (!strcmp(optarg, "uninterruptible") || !strcmp(optarg, "D"))
 				o->state_mask = EMBER_STATE_UNINTERRUPTIBLE;
 			else if (!strcmp(optarg, "both"))
-				o->state_mask = EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE;
+				o->state_mask =
+				    EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE;
 			else
-				return usage_error("bad --state '%s': give interruptible, uninterruptible or both",
-						   optarg);
+				return usage_error(
+				    "bad --state '%s': give interruptible, uninterruptible or both",
+				    optarg);
 			break;
 		case OPT_INCLUDE_PREEMPTED:
 			o->include_preempted = true;
@@ -288,8 +298,8 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 		case OPT_STACK_STORAGE:
 		case OPT_MAX_STACKS:
 			if (parse_uint(optarg, 1u << 24, &v) || v < 64)
-				return usage_error("bad map size '%s': give a number from 64 to 16777216",
-						   optarg);
+				return usage_error(
+				    "bad map size '%s': give a number from 64 to 16777216", optarg);
 			if (c == OPT_STACK_STORAGE)
 				o->stack_storage = v;
 			else
@@ -327,7 +337,8 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 	if (o->max_block_us && o->min_block_us > o->max_block_us)
 		return usage_error("--min-block is above --max-block%s", "");
 	if ((o->events & (o->events - 1)) && (!o->output || !strcmp(o->output, "-")))
-		return usage_error("several events need -o FILE (each event gets FILE.EVENT)%s", "");
+		return usage_error("several events need -o FILE (each event gets FILE.EVENT)%s",
+				   "");
 	return 0;
 }
 

@@ -29,7 +29,7 @@ struct record_opts {
 	unsigned int max_entries;   /* unique (process, stacks) keys per collector */
 	/* off-CPU */
 	__u64 min_block_us, max_block_us; /* max 0: no limit */
-	__u32 state_mask;                 /* EMBER_STATE_* */
+	__u32 state_mask;		  /* EMBER_STATE_* */
 	bool include_preempted;
 };
 

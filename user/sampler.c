@@ -76,7 +76,9 @@ struct sampler *sampler__open(const bool *cpus, int nr_cpus, unsigned int freq, 
 			err = errno;
 			if (err == ENODEV)
 				continue; /* offline CPU */
-			p_err("cannot open a %s sampling event on CPU %d: %s: check kernel.perf_event_paranoid and that -F is within kernel.perf_event_max_sample_rate",
+			p_err("cannot open a %s sampling event on CPU %d: %s: check "
+			      "kernel.perf_event_paranoid and that -F is within "
+			      "kernel.perf_event_max_sample_rate",
 			      s->hardware ? "cycles" : "cpu-clock", cpu, strerror(err));
 			goto fail;
 		}

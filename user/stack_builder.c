@@ -23,17 +23,27 @@ struct stack_builder {
  * built without frame pointers (Debian's libc, python) stops early, and
  * its outermost frame is then something else. */
 static const char *const thread_entries[] = {
-	"_start", "__libc_start_main", "__libc_start_call_main", "start_thread",
-	"clone", "clone3", "__clone", "__clone3", "__GI___clone", "__GI___clone3",
-	"thread_start", "_dl_start_user", "_dl_start",
+	"_start",
+	"__libc_start_main",
+	"__libc_start_call_main",
+	"start_thread",
+	"clone",
+	"clone3",
+	"__clone",
+	"__clone3",
+	"__GI___clone",
+	"__GI___clone3",
+	"thread_start",
+	"_dl_start_user",
+	"_dl_start",
 };
 
 /* ember's own probe sits at the leaf of a kernel stack taken from a
  * tracepoint program (bpf_prog_* <- bpf_trace_run4 <- __traceiter_...): it
  * is not where the traced thread was, so it is trimmed. */
 static const char *const probe_prefixes[] = {
-	"bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_", "trace_call_bpf",
-	"perf_trace_", "bpf_get_stack",
+	"bpf_prog_",	  "bpf_trace_run", "__bpf_trace_",  "__traceiter_",
+	"trace_call_bpf", "perf_trace_",   "bpf_get_stack",
 };
 
 static bool is_probe_frame(const char *name)

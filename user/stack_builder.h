@@ -19,14 +19,14 @@ struct stack_builder;
 
 struct raw_stack {
 	__u32 tgid;
-	const char *comm;        /* process name, the root frame */
-	const __u64 *user_ips;   /* leaf first, as the kernel records them */
+	const char *comm;      /* process name, the root frame */
+	const __u64 *user_ips; /* leaf first, as the kernel records them */
 	unsigned int nr_user;
 	const __u64 *kernel_ips; /* leaf first */
 	unsigned int nr_kernel;
-	bool user_truncated;     /* the unwinder hit its depth limit */
+	bool user_truncated; /* the unwinder hit its depth limit */
 	bool kernel_truncated;
-	const char *marker;      /* optional synthetic leaf, e.g. "[off-cpu]" */
+	const char *marker; /* optional synthetic leaf, e.g. "[off-cpu]" */
 };
 
 struct stack_builder_opts {
@@ -34,12 +34,12 @@ struct stack_builder_opts {
 };
 
 struct stack_builder_stats {
-	__u64 stacks;             /* raw stacks added */
-	__u64 frames;             /* frames named or not */
-	__u64 unnamed_frames;     /* module+0xOFF: mapping known, no symbol */
-	__u64 unknown_frames;     /* [unknown]: no mapping at all */
-	__u64 truncated_depth;    /* stacks cut at the depth limit */
-	__u64 truncated_unwind;   /* user stacks whose walk stopped before a thread entry */
+	__u64 stacks;		      /* raw stacks added */
+	__u64 frames;		      /* frames named or not */
+	__u64 unnamed_frames;	      /* module+0xOFF: mapping known, no symbol */
+	__u64 unknown_frames;	      /* [unknown]: no mapping at all */
+	__u64 truncated_depth;	      /* stacks cut at the depth limit */
+	__u64 truncated_unwind;	      /* user stacks whose walk stopped before a thread entry */
 	__u64 truncated_unwind_value; /* their total value (e.g. samples) */
 	__u64 leaf_caller_missing;    /* user leaf had no frame yet: its caller is skipped */
 	__u64 leaf_caller_missing_value;

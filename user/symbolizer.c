@@ -103,8 +103,8 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	if (!s)
 		return NULL;
 	s->proc_dir = strdup(opts && opts->proc_dir ? opts->proc_dir : "/proc");
-	s->kallsyms_path = strdup(opts && opts->kallsyms_path ? opts->kallsyms_path :
-				  "/proc/kallsyms");
+	s->kallsyms_path =
+	    strdup(opts && opts->kallsyms_path ? opts->kallsyms_path : "/proc/kallsyms");
 	s->debug_dir = strdup(opts && opts->debug_dir ? opts->debug_dir : "/usr/lib/debug");
 	if (!s->proc_dir || !s->kallsyms_path || !s->debug_dir) {
 		symbolizer__free(s);
@@ -194,7 +194,8 @@ static struct obj *get_obj(struct symbolizer *s, const char *path, const __u8 *b
 	for (o = s->objs[b]; o; o = o->next) {
 		if (!strcmp(o->path, path) && o->build_id_size == build_id_size &&
 		    !memcmp(o->build_id, build_id ? build_id : o->build_id, build_id_size) &&
-		    o->has_inode == has_inode && (!has_inode || (o->dev == dev && o->inode == inode)))
+		    o->has_inode == has_inode &&
+		    (!has_inode || (o->dev == dev && o->inode == inode)))
 			return o;
 	}
 	o = calloc(1, sizeof(*o));
@@ -456,9 +457,9 @@ void symbolizer__exec(struct symbolizer *s, __u32 tgid, __u64 time)
 }
 
 /* Size of the in-memory vDSO: the furthest byte its headers refer to. */
-static size_t vdso_size(const ElfW(Ehdr) *eh)
+static size_t vdso_size(const ElfW(Ehdr) * eh)
 {
-	const ElfW(Phdr) *ph;
+	const ElfW(Phdr) * ph;
 	size_t size, i;
 
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_phentsize != sizeof(*ph) ||

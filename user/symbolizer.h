@@ -21,31 +21,31 @@
 struct symbolizer;
 
 struct symbolizer_opts {
-	const char *proc_dir;      /* default "/proc" (tests point it at fixtures) */
+	const char *proc_dir;	   /* default "/proc" (tests point it at fixtures) */
 	const char *kallsyms_path; /* default "/proc/kallsyms" */
-	const char *debug_dir;     /* default "/usr/lib/debug" */
+	const char *debug_dir;	   /* default "/usr/lib/debug" */
 };
 
 enum sym_status {
-	SYM_OK = 0,        /* name is set */
-	SYM_NO_SYMBOL,     /* mapping known, no symbol covers the address: module+offset */
-	SYM_NO_MAPPING,    /* no mapping covers the address: [unknown] */
+	SYM_OK = 0,	/* name is set */
+	SYM_NO_SYMBOL,	/* mapping known, no symbol covers the address: module+offset */
+	SYM_NO_MAPPING, /* no mapping covers the address: [unknown] */
 };
 
 struct sym_result {
 	enum sym_status status;
 	const char *name;   /* symbol name (SYM_OK), owned by the symbolizer */
 	const char *module; /* path of the mapped file ("[vdso]", ...), NULL for SYM_NO_MAPPING */
-	__u64 offset;       /* SYM_OK: addr - symbol start; SYM_NO_SYMBOL: file offset in module */
+	__u64 offset;	    /* SYM_OK: addr - symbol start; SYM_NO_SYMBOL: file offset in module */
 };
 
 struct symbolizer_stats {
-	__u64 dsos_opened;        /* ELF files loaded */
-	__u64 dsos_failed;        /* could not be opened or parsed */
-	__u64 build_id_mismatch;  /* file on disk differs from the mapped one */
-	__u64 debug_files_used;   /* symbols came from a debuglink / .build-id file */
+	__u64 dsos_opened;	    /* ELF files loaded */
+	__u64 dsos_failed;	    /* could not be opened or parsed */
+	__u64 build_id_mismatch;    /* file on disk differs from the mapped one */
+	__u64 debug_files_used;	    /* symbols came from a debuglink / .build-id file */
 	__u64 debug_files_rejected; /* debug file candidates with a wrong build id or CRC */
-	__u64 kernel_unavailable; /* 1 if kallsyms is unreadable or all zero (kptr_restrict) */
+	__u64 kernel_unavailable;   /* 1 if kallsyms is unreadable or all zero (kptr_restrict) */
 };
 
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);
@@ -54,9 +54,9 @@ void symbolizer__free(struct symbolizer *s);
 /* Address-space tracking. time is CLOCK_MONOTONIC ns; records may arrive
  * slightly out of order across CPUs, so exec uses it to discard stale maps. */
 int symbolizer__scan_pid(struct symbolizer *s, __u32 tgid, __u64 time);
-void symbolizer__mmap(struct symbolizer *s, __u32 tgid, __u64 start, __u64 len,
-		      __u64 pgoff, const __u8 *build_id, unsigned int build_id_size,
-		      const char *path, __u64 time);
+void symbolizer__mmap(struct symbolizer *s, __u32 tgid, __u64 start, __u64 len, __u64 pgoff,
+		      const __u8 *build_id, unsigned int build_id_size, const char *path,
+		      __u64 time);
 void symbolizer__fork(struct symbolizer *s, __u32 parent_tgid, __u32 child_tgid, __u64 time);
 void symbolizer__exec(struct symbolizer *s, __u32 tgid, __u64 time);
 bool symbolizer__knows(const struct symbolizer *s, __u32 tgid);

@@ -104,7 +104,7 @@ bool targets__alive(__u32 tgid, __u32 tid)
 struct command {
 	pid_t pid;
 	int release_fd; /* write end: one byte lets the child exec */
-	int error_fd;   /* read end: errno from a failed exec, EOF on success */
+	int error_fd;	/* read end: errno from a failed exec, EOF on success */
 	bool released, reaped;
 };
 
