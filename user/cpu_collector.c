@@ -15,7 +15,6 @@
 struct collector {
 	struct cpu_bpf *skel;
 	struct sampler *sampler;
-	unsigned int freq;
 	char desc[96];
 	struct drain_stack_stats ds;
 };
@@ -57,7 +56,6 @@ static struct collector *cpu_load(const struct record_opts *o, int targets_fd)
 
 	if (!c)
 		return NULL;
-	c->freq = o->freq;
 	c->skel = open_and_load(o, targets_fd);
 	if (!c->skel) {
 		int err = errno;

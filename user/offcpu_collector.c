@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Off-CPU intervals: the offcpu skeleton on the scheduler's switch. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -16,7 +15,6 @@ struct collector {
 	struct bpf_link *link;
 	__u64 stop_ns;
 	__u64 min_ns, max_ns;
-	char desc[96];
 	struct drain_stack_stats ds;
 };
 
@@ -73,7 +71,6 @@ static struct collector *offcpu_load(const struct record_opts *o, int targets_fd
 		errno = err;
 		return NULL;
 	}
-	snprintf(c->desc, sizeof(c->desc), "sched_switch");
 	return c;
 }
 
@@ -158,7 +155,8 @@ static void offcpu_read_stats(struct collector *c, __u64 *stats)
 
 static const char *offcpu_describe(struct collector *c)
 {
-	return c->desc;
+	(void)c;
+	return "sched_switch";
 }
 
 static void offcpu_free(struct collector *c)

@@ -226,6 +226,15 @@ static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
 #undef P
 }
 
+/* What a collector says of itself, or "?" if it did not run. */
+static const char *describe(const struct record *r, const struct collector_ops *ops)
+{
+	for (int i = 0; i < r->nr_coll; i++)
+		if (r->ops[i] == ops)
+			return ops->describe(r->coll[i]);
+	return "?";
+}
+
 /* One stderr line per event: what was measured, and every loss. */
 static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			  const struct mmap_tracker_stats *ts)
@@ -269,7 +278,7 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 		switch (e) {
 		case EVENT_CPU:
 			p_info("%s: %" PRIu64 " samples in %.1f s, %s, %s",
-			       r->ops[0]->describe(r->coll[0]), (uint64_t)r->cpu_samples, secs,
+			       describe(r, &cpu_collector_ops), (uint64_t)r->cpu_samples, secs,
 			       losses, trunc);
 			break;
 		case EVENT_OFFCPU:
@@ -277,8 +286,8 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			       " intervals, %.6f s off CPU in %.1f s, %s, %" PRIu64
 			       " shorter than --min-block, %" PRIu64
 			       " longer than --max-block left out, %s",
-			       r->ops[r->nr_coll - 1]->describe(r->coll[r->nr_coll - 1]),
-			       (uint64_t)r->offcpu_intervals, r->offcpu_ns / 1e9, secs, losses,
+			       describe(r, &offcpu_collector_ops), (uint64_t)r->offcpu_intervals,
+			       r->offcpu_ns / 1e9, secs, losses,
 			       (uint64_t)bpf[EMBER_STAT_BLOCK_SHORT],
 			       (uint64_t)bpf[EMBER_STAT_BLOCK_LONG], trunc);
 			break;
