@@ -15,6 +15,7 @@
 enum scratch_slot {
 	SCRATCH_SAMPLE = 0, /* perf_event (NMI-like) */
 	SCRATCH_SWITCH = 1, /* sched_switch raw tracepoint */
+	SCRATCH_ALLOC = 2,  /* allocator uprobes */
 	SCRATCH_MAX = 4,
 };
 

@@ -73,6 +73,60 @@ struct ember_offcpu_value {
 _Static_assert(sizeof(struct ember_offcpu_value) == 16, "ember_offcpu_value ABI changed");
 
 /*
+ * Allocation probes. Each allocator entry point has a kind: how its
+ * arguments and result are read. One BPF program per kind; userspace maps
+ * symbol names (malloc, je_malloc, tc_malloc, _Znwm, ...) to kinds.
+ */
+enum ember_alloc_kind {
+	EMBER_ALLOC_MALLOC = 0,		/* ptr f(size): malloc, valloc, pvalloc, new */
+	EMBER_ALLOC_CALLOC = 1,		/* ptr f(n, size) */
+	EMBER_ALLOC_REALLOC = 2,	/* ptr f(old, size) */
+	EMBER_ALLOC_REALLOCARRAY = 3,	/* ptr f(old, n, size) */
+	EMBER_ALLOC_MEMALIGN = 4,	/* ptr f(align, size): memalign, aligned_alloc */
+	EMBER_ALLOC_POSIX_MEMALIGN = 5, /* int f(ptr *out, align, size) */
+	EMBER_ALLOC_MMAP = 6,		/* ptr f(addr, len, prot, flags, fd, off) */
+	EMBER_ALLOC_MALLOCX = 7,	/* ptr f(size, flags): jemalloc */
+	EMBER_ALLOC_RALLOCX = 8,	/* ptr f(old, size, flags): jemalloc */
+	EMBER_ALLOC_FREE = 9,		/* void f(ptr, ...): free, sdallocx, delete */
+	EMBER_ALLOC_MUNMAP = 10,	/* int f(addr, len) */
+	EMBER_ALLOC_KIND_MAX,
+};
+
+/* Leak mode: one live (allocated, not yet freed) block, by address. */
+struct ember_alloc_addr {
+	__u64 ptr;
+	__u32 tgid;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ember_alloc_addr) == 16, "ember_alloc_addr ABI changed");
+
+/* Counts are fixed point: one allocation is EMBER_ALLOC_ONE, so sampled
+ * estimates (--sample-bytes) keep their fractions until the end. */
+#define EMBER_ALLOC_ONE 1024
+
+struct ember_alloc_live {
+	__u64 bytes; /* requested size, or its estimate when sampled */
+	__u64 count; /* EMBER_ALLOC_ONE, or the sampling estimate */
+	__u64 ts;    /* bpf_ktime_get_ns at the allocation */
+	__u64 user_stack;
+	__u32 flags; /* EMBER_KEY_*; EMBER_LIVE_MMAP */
+	__u32 pad;
+	char comm[EMBER_COMM_LEN];
+};
+_Static_assert(sizeof(struct ember_alloc_live) == 56, "ember_alloc_live ABI changed");
+
+/* The block came from mmap (released by munmap, not free); never
+ * sampled, so bytes is its length. */
+#define EMBER_LIVE_MMAP (1u << 8)
+
+/* Allocations per stack (-e alloc). */
+struct ember_alloc_value {
+	__u64 bytes; /* requested bytes, or their estimate */
+	__u64 count; /* fixed point, EMBER_ALLOC_ONE each */
+};
+_Static_assert(sizeof(struct ember_alloc_value) == 16, "ember_alloc_value ABI changed");
+
+/*
  * Every BPF-side outcome that is not a clean sample gets a counter, so the
  * profile can say how far to trust it. X-macro: one list, expanded into the
  * enum here and into the names table in userspace.
@@ -98,6 +152,16 @@ _Static_assert(sizeof(struct ember_offcpu_value) == 16, "ember_offcpu_value ABI 
 	X(BLOCK_LONG, "block_long", "intervals left out: longer than --max-block")                 \
 	X(START_FULL, "start_full", "off-CPU interval lost: start map full")                       \
 	X(START_STALE, "start_stale", "off-CPU interval lost: its end was never seen")             \
+	X(ALLOCS, "allocs", "allocations recorded (sampled ones when sampling)")                   \
+	X(ALLOC_FAILED, "alloc_failed", "allocator calls that returned no memory")                 \
+	X(ALLOC_NESTED, "alloc_nested", "allocator calls inside another (counted once, outside)")  \
+	X(SAMPLED_OUT, "sampled_out", "allocations skipped by --sample-bytes")                     \
+	X(FREES, "frees", "live blocks freed (leak)")                                              \
+	X(FREE_UNKNOWN, "free_unknown", "frees of blocks not seen allocated (ignored)")            \
+	X(MUNMAP_UNTRACKED, "munmap_untracked", "munmaps of ranges not seen mapped (ignored)")     \
+	X(LIVE_FULL, "live_full", "live block lost: live map full (--max-live)")                   \
+	X(PENDING_FULL, "pending_full", "allocation lost: too many threads in allocator calls")    \
+	X(PENDING_STALE, "pending_stale", "allocator calls whose return was never seen")           \
 	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
 	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")
 

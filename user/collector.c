@@ -27,19 +27,25 @@ void collector__add_stats(int stats_fd, __u64 *stats)
 	free(vals);
 }
 
-void collector__read_stats(int stats_fd, const struct bpf_program *prog,
+void collector__read_stats(int stats_fd, const struct bpf_object *obj,
 			   const struct drain_stack_stats *ds, __u64 *stats)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
+	struct bpf_program *prog;
 
 	collector__add_stats(stats_fd, stats);
 	stats[EMBER_STAT_STACK_MISSING] += ds->missing_stacks;
 	/* The kernel does not run a tracing program on a CPU where it is
 	 * already running (an NMI sample inside a sched_switch, ...) and
 	 * counts each skip; those events are lost to ember. */
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
-		stats[EMBER_STAT_PROG_MISSES] += info.recursion_misses;
+	bpf_object__for_each_program(prog, obj)
+	{
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(prog) >= 0 &&
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0)
+			stats[EMBER_STAT_PROG_MISSES] += info.recursion_misses;
+	}
 }
 
 /* Used slots of a stored stack (zero-terminated unless full). */
@@ -96,6 +102,7 @@ int collector__drain_counts(enum collector_source source, int counts_fd, int sta
 	union {
 		__u64 samples;
 		struct ember_offcpu_value offcpu;
+		struct ember_alloc_value alloc;
 	} v;
 	struct collector_bufs *b;
 	int err = 0;
@@ -113,11 +120,16 @@ int collector__drain_counts(enum collector_source source, int counts_fd, int sta
 			continue;
 		if (source == SOURCE_CPU) {
 			col.value = col.count = v.samples;
-		} else {
+		} else if (source == SOURCE_OFFCPU) {
 			col.value = v.offcpu.total_ns;
 			col.count = v.offcpu.count;
+		} else {
+			col.value = v.alloc.bytes;
+			col.count = (v.alloc.count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
 		}
 		collector__resolve(stacks_fd, &key, o, b, &rs, st);
+		/* allocation stacks are taken at the allocator's return */
+		rs.return_leaf = source == SOURCE_ALLOC;
 		col.stack = &rs;
 		err = sink(ctx, &col);
 		if (err)

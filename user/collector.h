@@ -20,6 +20,8 @@ struct collector;
 enum collector_source {
 	SOURCE_CPU,    /* value: samples */
 	SOURCE_OFFCPU, /* value: nanoseconds; count: intervals */
+	SOURCE_ALLOC,  /* value: bytes allocated; count: allocations */
+	SOURCE_LEAK,   /* value: bytes live at the end; count: blocks */
 };
 
 /* One aggregated stack as read back from the kernel. */
@@ -29,6 +31,14 @@ struct collected {
 	const struct ember_stack_key *key;
 	__u64 value;
 	__u64 count;
+	__u64 oldest_ns; /* SOURCE_LEAK: age of the oldest block at the end */
+};
+
+/* What attach needs beyond the options. */
+struct attach_info {
+	const bool *cpus; /* CPUs to sample, nr_cpus of them */
+	int nr_cpus;
+	__u32 cmd_pid; /* -- CMD: the command, stopped before its exec */
 };
 
 typedef int (*collector_sink)(void *ctx, const struct collected *c);
@@ -38,8 +48,8 @@ struct collector_ops {
 	/* NULL with errno set (a message printed for anything but a load
 	 * failure, which the caller reports). */
 	struct collector *(*load)(const struct record_opts *o, int targets_fd);
-	int (*attach)(struct collector *c, const struct record_opts *o, const bool *cpus,
-		      int nr_cpus);
+	int (*attach)(struct collector *c, const struct record_opts *o,
+		      const struct attach_info *ai);
 	void (*stop)(struct collector *c, __u64 stop_ns);
 	int (*drain)(struct collector *c, const struct record_opts *o, collector_sink sink,
 		     void *ctx);
@@ -52,15 +62,25 @@ struct collector_ops {
 
 extern const struct collector_ops cpu_collector_ops;
 extern const struct collector_ops offcpu_collector_ops;
+extern const struct collector_ops alloc_collector_ops;
+
+/* Live blocks the leak profile leaves out, and why. */
+struct alloc_leak_stats {
+	__u64 exited_blocks; /* of processes that exited before the end */
+	__u64 young_blocks;  /* younger than --min-age */
+	__u64 young_bytes;
+};
+/* Only for a collector made by alloc_collector_ops. */
+void alloc_collector__leak_stats(const struct collector *c, struct alloc_leak_stats *st);
 
 /* Sum a per-CPU stats map into stats[]. */
 void collector__add_stats(int stats_fd, __u64 *stats);
-struct bpf_program;
+struct bpf_object;
 struct drain_stack_stats;
 /* Adds a collector's counters into stats[]: its BPF stats map, the
- * kernel's count of skipped runs of its program, and the stacks its drain
+ * kernel's count of skipped runs of its programs, and the stacks its drain
  * found missing. */
-void collector__read_stats(int stats_fd, const struct bpf_program *prog,
+void collector__read_stats(int stats_fd, const struct bpf_object *obj,
 			   const struct drain_stack_stats *ds, __u64 *stats);
 
 /* Keys whose stored stack had vanished by the time they were read. */
@@ -81,7 +101,8 @@ void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
 
 /* Read a counts map keyed by ember_stack_key once and hand every entry to
  * the sink. The value layout follows the source: a __u64 sample count for
- * SOURCE_CPU, struct ember_offcpu_value for SOURCE_OFFCPU. */
+ * SOURCE_CPU, struct ember_offcpu_value for SOURCE_OFFCPU, struct
+ * ember_alloc_value for SOURCE_ALLOC. */
 int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
 			    const struct record_opts *o, collector_sink sink, void *ctx,
 			    struct drain_stack_stats *st);

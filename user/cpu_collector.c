@@ -67,10 +67,10 @@ static struct collector *cpu_load(const struct record_opts *o, int targets_fd)
 	return c;
 }
 
-static int cpu_attach(struct collector *c, const struct record_opts *o, const bool *cpus,
-		      int nr_cpus)
+static int cpu_attach(struct collector *c, const struct record_opts *o,
+		      const struct attach_info *ai)
 {
-	c->sampler = sampler__open(cpus, nr_cpus, o->freq, o->kernel_only);
+	c->sampler = sampler__open(ai->cpus, ai->nr_cpus, o->freq, o->kernel_only);
 	if (!c->sampler)
 		return -errno;
 	snprintf(c->desc, sizeof(c->desc), "%s at %u Hz%s", sampler__event_name(c->sampler),
@@ -94,8 +94,7 @@ static int cpu_drain(struct collector *c, const struct record_opts *o, collector
 
 static void cpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_sample, &c->ds,
-			      stats);
+	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
 }
 
 static const char *cpu_describe(struct collector *c)

@@ -840,22 +840,58 @@ static int read_code(const struct elf_dso *d, __u64 vaddr, unsigned char *buf, s
 	return -ENOENT;
 }
 
-/* Length of an x86-64 frame-pointer prologue ([endbr64] push %rbp;
- * mov %rsp,%rbp) at the start of b, or FRAME_NONE. */
-static short prologue_len(const unsigned char *b)
+/* Length of one instruction gcc may place before the frame set-up when it
+ * shrink-wraps (an early exit tested before the frame is built): tests,
+ * compares, register moves and conditional jumps that touch no stack.
+ * 0 for anything else. */
+static size_t shrink_wrap_insn(const unsigned char *b, size_t len)
 {
-	static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
-	static const unsigned char setup[] = { 0x55, 0x48, 0x89, 0xe5 };
-	size_t p = memcmp(b, endbr64, sizeof(endbr64)) ? 0 : sizeof(endbr64);
+	size_t rex = len > 1 && (b[0] & 0xf0) == 0x40;
+	const unsigned char *o = b + rex;
+	size_t left = len - rex;
 
-	return memcmp(b + p, setup, sizeof(setup)) ? FRAME_NONE : (short)(p + sizeof(setup));
+	if (len >= 4 && b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa)
+		return 4; /* endbr64 */
+	if (!rex && left >= 2 && o[0] >= 0x70 && o[0] <= 0x7f)
+		return 2; /* jcc rel8 */
+	if (!rex && left >= 6 && o[0] == 0x0f && o[1] >= 0x80 && o[1] <= 0x8f)
+		return 6; /* jcc rel32 */
+	if (left >= 2 && (o[0] == 0x85 || o[0] == 0x84 || o[0] == 0x39 || o[0] == 0x3b ||
+			  o[0] == 0x89 || o[0] == 0x8b || o[0] == 0x31) &&
+	    (o[1] & 0xc0) == 0xc0)
+		return rex + 2; /* test/cmp/mov/xor between registers */
+	if (left >= 3 && o[0] == 0x83 && (o[1] & 0xf8) == 0xf8)
+		return rex + 3; /* cmp $imm8, reg */
+	if (!rex && left >= 7 && o[0] == 0x80 && o[1] == 0x3d)
+		return 7; /* cmpb $imm8, disp32(%rip) */
+	return 0;
+}
+
+/* Where an x86-64 frame-pointer prologue (push %rbp; mov %rsp,%rbp) ends
+ * in the len bytes of b, after an optional endbr64 and shrink-wrapped
+ * tests; FRAME_NONE if the function has none. */
+static short prologue_len(const unsigned char *b, size_t len)
+{
+	static const unsigned char setup[] = { 0x55, 0x48, 0x89, 0xe5 };
+	size_t p = 0, n;
+
+	while (p + sizeof(setup) <= len) {
+		if (!memcmp(b + p, setup, sizeof(setup)))
+			return (short)(p + sizeof(setup));
+		n = shrink_wrap_insn(b + p, len - p);
+		if (!n)
+			break;
+		p += n;
+	}
+	return FRAME_NONE;
 }
 
 int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr)
 {
 #if defined(__x86_64__)
-	unsigned char code[8];
+	unsigned char code[32];
 	long i = find_sym(d, vaddr);
+	size_t len;
 
 	if (i < 0)
 		return -1;
@@ -864,10 +900,15 @@ int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr)
 		if (!d->prologue)
 			return -1;
 	}
-	if (!d->prologue[i])
-		d->prologue[i] = read_code(d, d->syms[i].start, code, sizeof(code))
+	if (!d->prologue[i]) {
+		/* a short function may end before 32 bytes */
+		len = d->syms[i].end - d->syms[i].start;
+		if (len > sizeof(code) || !len)
+			len = sizeof(code);
+		d->prologue[i] = read_code(d, d->syms[i].start, code, len)
 				     ? FRAME_UNREADABLE
-				     : prologue_len(code);
+				     : prologue_len(code, len);
+	}
 	if (d->prologue[i] == FRAME_UNREADABLE)
 		return -1;
 	/* Frameless, or stopped before its prologue finished. */

@@ -103,6 +103,14 @@ int folded__write(struct profile *p, unsigned int type, int64_t divisor, FILE *o
 		}
 		lines[n++].value = st.values[type];
 	}
+	/* Notes first, as comment lines: readers of folded stacks skip
+	 * lines without a trailing count. */
+	for (unsigned int c = 0; c < profile__nr_comments(p); c++) {
+		if (fprintf(out, "# %s\n", profile__comment(p, c)) < 0) {
+			err = errno ? -errno : -EIO;
+			goto out;
+		}
+	}
 	/* Byte order, as `LC_ALL=C sort` gives; stacks that print alike
 	 * (they differ only in addresses) become neighbours and merge. */
 	qsort(lines, n, sizeof(*lines), cmp_lines);

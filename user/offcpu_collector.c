@@ -74,12 +74,11 @@ static struct collector *offcpu_load(const struct record_opts *o, int targets_fd
 	return c;
 }
 
-static int offcpu_attach(struct collector *c, const struct record_opts *o, const bool *cpus,
-			 int nr_cpus)
+static int offcpu_attach(struct collector *c, const struct record_opts *o,
+			 const struct attach_info *ai)
 {
 	(void)o;
-	(void)cpus;
-	(void)nr_cpus;
+	(void)ai;
 	c->link = bpf_program__attach(c->skel->progs.on_switch);
 	if (!c->link) {
 		int err = -errno;
@@ -149,8 +148,7 @@ static int offcpu_drain(struct collector *c, const struct record_opts *o, collec
 
 static void offcpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->progs.on_switch, &c->ds,
-			      stats);
+	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
 }
 
 static const char *offcpu_describe(struct collector *c)

@@ -33,6 +33,9 @@ struct profile {
 	/* stack index + 1, 0 = empty slot */
 	size_t *index;
 	size_t cap_index;
+
+	const char **comments; /* interned */
+	unsigned int nr_comments;
 };
 
 static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
@@ -121,6 +124,7 @@ struct profile *profile__new(const struct value_type *types, unsigned int nr_typ
 	for (unsigned int i = 0; i < nr_types; i++) {
 		p->types[i].type = intern(p, types[i].type);
 		p->types[i].unit = intern(p, types[i].unit);
+		p->types[i].merge_max = types[i].merge_max;
 		if (!p->types[i].type || !p->types[i].unit)
 			goto err;
 	}
@@ -138,6 +142,7 @@ void profile__free(struct profile *p)
 		free(p->strs[i]);
 	free(p->strs);
 	free(p->types);
+	free(p->comments);
 	free(p->frames);
 	free(p->stacks);
 	free(p->values);
@@ -218,8 +223,14 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 		rec = &p->stacks[s];
 		if (rec->hash == h && rec->nr_frames == nr_frames &&
 		    frames_equal(&p->frames[rec->first_frame], tmp, nr_frames)) {
-			for (unsigned int t = 0; t < p->nr_types; t++)
-				p->values[s * p->nr_types + t] += values[t];
+			for (unsigned int t = 0; t < p->nr_types; t++) {
+				int64_t *v = &p->values[s * p->nr_types + t];
+
+				if (!p->types[t].merge_max)
+					*v += values[t];
+				else if (values[t] > *v)
+					*v = values[t];
+			}
 			err = 0;
 			goto out;
 		}
@@ -253,6 +264,30 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 out:
 	free(tmp);
 	return err;
+}
+
+int profile__add_comment(struct profile *p, const char *text)
+{
+	const char **n = realloc(p->comments, (p->nr_comments + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	p->comments = n;
+	n[p->nr_comments] = intern(p, text);
+	if (!n[p->nr_comments])
+		return -ENOMEM;
+	p->nr_comments++;
+	return 0;
+}
+
+unsigned int profile__nr_comments(const struct profile *p)
+{
+	return p->nr_comments;
+}
+
+const char *profile__comment(const struct profile *p, unsigned int i)
+{
+	return i < p->nr_comments ? p->comments[i] : NULL;
 }
 
 unsigned int profile__nr_types(const struct profile *p)

@@ -31,6 +31,9 @@ struct frame {
 struct value_type {
 	const char *type; /* "samples", "cpu", "offcpu", "alloc_space"... */
 	const char *unit; /* "count", "nanoseconds", "microseconds", "bytes" */
+	/* Equal stacks merge by keeping the larger value (an age), not by
+	 * summing. */
+	int merge_max;
 };
 
 struct profile_stack {
@@ -55,6 +58,11 @@ size_t profile__nr_stacks(const struct profile *p);
 /* Stacks in insertion order until profile__sort(). */
 void profile__stack(const struct profile *p, size_t i, struct profile_stack *out);
 int64_t profile__total(const struct profile *p, unsigned int type);
+/* Free-text notes every writer carries (folded: "# " lines first; pprof:
+ * comments), e.g. that values are estimates. 0 or -ENOMEM. */
+int profile__add_comment(struct profile *p, const char *text);
+unsigned int profile__nr_comments(const struct profile *p);
+const char *profile__comment(const struct profile *p, unsigned int i);
 /* Sort stacks by their frame names, root first (folded order). Stacks that
  * differ only in addresses end up adjacent. Returns 0 or -ENOMEM. */
 int profile__sort(struct profile *p);

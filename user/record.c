@@ -63,11 +63,25 @@ static const char *const stat_descs[] = {
 #undef X
 };
 
-static const struct value_type event_types[EVENT_MAX] = {
-	[EVENT_CPU] = { "samples", "count" },
+/* The values each event's profile keeps; folded files write the first. */
+#define MAX_TYPES 3
+static const struct {
+	struct value_type t[MAX_TYPES];
+	unsigned int nr;
+	int64_t divisor; /* folded output unit */
+} event_types[EVENT_MAX] = {
+	[EVENT_CPU] = { { { "samples", "count", 0 } }, 1, 1 },
 	/* kept in nanoseconds, written as microseconds (rounded once a line) */
-	[EVENT_OFFCPU] = { "offcpu", "nanoseconds" },
-	[EVENT_WALL] = { "wall", "nanoseconds" },
+	[EVENT_OFFCPU] = { { { "offcpu", "nanoseconds", 0 } }, 1, 1000 },
+	[EVENT_WALL] = { { { "wall", "nanoseconds", 0 } }, 1, 1000 },
+	[EVENT_ALLOC] = { { { "alloc_space", "bytes", 0 }, { "alloc_objects", "count", 0 } },
+			  2,
+			  1 },
+	[EVENT_LEAK] = { { { "inuse_space", "bytes", 0 },
+			   { "inuse_objects", "count", 0 },
+			   { "oldest_age", "nanoseconds", 1 } },
+			 3,
+			 1 },
 };
 
 /* One output profile per requested event. */
@@ -82,11 +96,12 @@ struct event_out {
 struct record {
 	struct record_opts o;
 	struct event_out ev[EVENT_MAX];
-	const struct collector_ops *ops[2];
-	struct collector *coll[2];
+	const struct collector_ops *ops[3];
+	struct collector *coll[3];
 	int nr_coll;
 	struct symbolizer *sym;
 	__u64 cpu_samples, offcpu_ns, offcpu_intervals, runnable_ns;
+	__u64 oldest_leak_ns;
 };
 
 static int check_targets(const struct record_opts *o)
@@ -129,6 +144,19 @@ static int add_to(struct record *r, enum ember_event e, const struct raw_stack *
 	return stack_builder__add(r->ev[e].sb, rs, &value);
 }
 
+/* Allocations: bytes, count (and for leaks the oldest block's age). */
+static int route_alloc(struct record *r, const struct collected *c)
+{
+	int64_t v[MAX_TYPES] = { (int64_t)c->value, (int64_t)c->count, (int64_t)c->oldest_ns };
+	enum ember_event e = c->source == SOURCE_ALLOC ? EVENT_ALLOC : EVENT_LEAK;
+
+	if (!r->ev[e].on || c->value == 0)
+		return 0;
+	if (e == EVENT_LEAK && c->oldest_ns > r->oldest_leak_ns)
+		r->oldest_leak_ns = c->oldest_ns;
+	return stack_builder__add(r->ev[e].sb, c->stack, v);
+}
+
 /*
  * Route one collected stack to the profiles that want it: CPU samples to
  * the cpu profile (as samples) and to the wall profile (as nanoseconds of
@@ -146,6 +174,8 @@ static int route(void *ctx, const struct collected *c)
 	 * between the scan and its first record) may still be alive. */
 	if (rs.nr_user && !symbolizer__knows(r->sym, rs.tgid))
 		symbolizer__scan_pid(r->sym, rs.tgid, mmap_tracker__now());
+	if (c->source == SOURCE_ALLOC || c->source == SOURCE_LEAK)
+		return route_alloc(r, c);
 	if (c->source == SOURCE_CPU) {
 		r->cpu_samples += c->value;
 		err = add_to(r, EVENT_CPU, &rs, c->value);
@@ -236,6 +266,59 @@ static const char *describe(const struct record *r, const struct collector_ops *
 }
 
 /* One stderr line per event: what was measured, and every loss. */
+/* The alloc and leak lines: what was counted, what was left out, lost. */
+static void print_alloc_summary(const struct record *r, enum ember_event e, const __u64 *bpf,
+				double secs, const char *trunc)
+{
+	const struct profile *p = r->ev[e].prof;
+	struct alloc_leak_stats ls = {};
+	char est[160] = "", losses[320];
+
+	for (int i = 0; i < r->nr_coll; i++)
+		if (r->ops[i] == &alloc_collector_ops)
+			alloc_collector__leak_stats(r->coll[i], &ls);
+	if (r->o.sample_bytes)
+		snprintf(est, sizeof(est),
+			 ", estimated from --sample-bytes %" PRIu64 " (%" PRIu64
+			 " allocations sampled, %" PRIu64 " skipped)",
+			 (uint64_t)r->o.sample_bytes, (uint64_t)bpf[EMBER_STAT_ALLOCS],
+			 (uint64_t)bpf[EMBER_STAT_SAMPLED_OUT]);
+	snprintf(losses, sizeof(losses),
+		 "%" PRIu64 " lost (%" PRIu64 " stacks-map full, %" PRIu64
+		 " counts-map full, %" PRIu64 " live-map full, %" PRIu64
+		 " calls while too many threads were inside the "
+		 "allocator, %" PRIu64 " stack errors, %" PRIu64
+		 " program runs skipped by the kernel), %" PRIu64 " returns never seen",
+		 (uint64_t)(bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] +
+			    bpf[EMBER_STAT_LIVE_FULL] + bpf[EMBER_STAT_PENDING_FULL] +
+			    bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_STACK_MISSING] +
+			    bpf[EMBER_STAT_PROG_MISSES]),
+		 (uint64_t)bpf[EMBER_STAT_STACKS_FULL], (uint64_t)bpf[EMBER_STAT_COUNTS_FULL],
+		 (uint64_t)bpf[EMBER_STAT_LIVE_FULL], (uint64_t)bpf[EMBER_STAT_PENDING_FULL],
+		 (uint64_t)(bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_STACK_MISSING]),
+		 (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)bpf[EMBER_STAT_PENDING_STALE]);
+	if (e == EVENT_ALLOC) {
+		p_info("alloc (%s): %" PRId64 " allocations, %" PRId64
+		       " bytes in %.1f s%s, %" PRIu64 " failed, %s, %s",
+		       describe(r, &alloc_collector_ops), profile__total(p, 1),
+		       profile__total(p, 0), secs, est, (uint64_t)bpf[EMBER_STAT_ALLOC_FAILED],
+		       losses, trunc);
+		return;
+	}
+	p_info("leak (%s): %" PRId64 " bytes in %" PRId64
+	       " blocks outstanding at the end in %zu stacks, oldest %.1f s%s; left out: %" PRIu64
+	       " blocks (%" PRIu64 " bytes) younger than --min-age, %" PRIu64
+	       " of processes that exited; %" PRIu64
+	       " frees of blocks not seen allocated%s and %" PRIu64
+	       " munmaps of untracked ranges ignored, %s, %s",
+	       describe(r, &alloc_collector_ops), profile__total(p, 0), profile__total(p, 1),
+	       profile__nr_stacks(p), r->oldest_leak_ns / 1e9, est, (uint64_t)ls.young_blocks,
+	       (uint64_t)ls.young_bytes, (uint64_t)ls.exited_blocks,
+	       (uint64_t)bpf[EMBER_STAT_FREE_UNKNOWN],
+	       r->o.sample_bytes ? " (mostly unsampled ones)" : "",
+	       (uint64_t)bpf[EMBER_STAT_MUNMAP_UNTRACKED], losses, trunc);
+}
+
 static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			  const struct mmap_tracker_stats *ts)
 {
@@ -259,7 +342,8 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 	for (int e = 0; e < EVENT_MAX; e++) {
 		struct stack_builder_stats st;
 		char trunc[256];
-		bool ns = e != EVENT_CPU;
+		bool ns = e == EVENT_OFFCPU || e == EVENT_WALL;
+		const char *unit = ns ? "us" : e == EVENT_CPU ? "samples" : "bytes";
 
 		if (!r->ev[e].on)
 			continue;
@@ -271,10 +355,10 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 		    " unnamed frames",
 		    (uint64_t)(st.truncated_depth + st.truncated_unwind),
 		    (uint64_t)(ns ? st.truncated_unwind_value / 1000 : st.truncated_unwind_value),
-		    ns ? "us" : "samples", (uint64_t)st.leaf_caller_missing,
+		    unit, (uint64_t)st.leaf_caller_missing,
 		    (uint64_t)(ns ? st.leaf_caller_missing_value / 1000
 				  : st.leaf_caller_missing_value),
-		    ns ? "us" : "samples", (uint64_t)(st.unnamed_frames + st.unknown_frames));
+		    unit, (uint64_t)(st.unnamed_frames + st.unknown_frames));
 		switch (e) {
 		case EVENT_CPU:
 			p_info("%s: %" PRIu64 " samples in %.1f s, %s, %s",
@@ -298,6 +382,10 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 			       r->cpu_samples * (1.0 / r->o.freq), (uint64_t)r->cpu_samples,
 			       r->o.freq, r->offcpu_ns / 1e9, r->runnable_ns / 1e9, losses, trunc);
 			break;
+		case EVENT_ALLOC:
+		case EVENT_LEAK:
+			print_alloc_summary(r, e, bpf, secs, trunc);
+			break;
 		default:
 			break;
 		}
@@ -305,6 +393,8 @@ static void print_summary(const struct record *r, const __u64 *bpf, double secs,
 	if (bpf[EMBER_STAT_STACKS_FULL] || bpf[EMBER_STAT_COUNTS_FULL])
 		p_warn("data was lost: raise --stack-storage (stacks map) or --max-stacks (counts "
 		       "map)");
+	if (bpf[EMBER_STAT_LIVE_FULL])
+		p_warn("live blocks were lost: raise --max-live");
 }
 
 static double elapsed_s(const struct timespec *a, const struct timespec *b)
@@ -365,10 +455,22 @@ static int make_profiles(struct record *r)
 
 		if (!ev->on)
 			continue;
-		ev->prof = profile__new(&event_types[e], 1);
+		ev->prof = profile__new(event_types[e].t, event_types[e].nr);
 		ev->sb = ev->prof ? stack_builder__new(ev->prof, r->sym, &sbo) : NULL;
 		if (!ev->sb)
 			return -ENOMEM;
+		if ((e == EVENT_ALLOC || e == EVENT_LEAK) && r->o.sample_bytes) {
+			char note[200];
+
+			/* a comment must not end in a number: some folded
+			 * readers would take that for a count */
+			snprintf(note, sizeof(note),
+				 "ember %s: estimated values: about one allocation sampled per "
+				 "%llu bytes allocated (--sample-bytes), larger ones all taken",
+				 event__name(e), (unsigned long long)r->o.sample_bytes);
+			if (profile__add_comment(ev->prof, note))
+				return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -382,7 +484,7 @@ static int write_outputs(struct record *r)
 
 		if (!ev->on)
 			continue;
-		err = folded__write(ev->prof, 0, e == EVENT_CPU ? 1 : 1000,
+		err = folded__write(ev->prof, 0, event_types[e].divisor,
 				    output_file__stream(ev->file));
 		if (!err)
 			err = output_file__commit(ev->file);
@@ -409,6 +511,7 @@ int record__main(int argc, char **argv)
 	struct symbolizer_stats ss = {};
 	__u64 bpf_stats[EMBER_STAT_MAX] = {};
 	struct sigaction sa = {};
+	struct attach_info ai = {};
 	bool *cpus = NULL, *online = NULL;
 	int nr_cpus, err, exit_code = 1, cmd_status = 0, targets_fd;
 	bool cmd_done = false;
@@ -486,6 +589,8 @@ int record__main(int argc, char **argv)
 		r.ops[r.nr_coll++] = &cpu_collector_ops;
 	if (record_opts__has(o, EVENT_OFFCPU) || record_opts__has(o, EVENT_WALL))
 		r.ops[r.nr_coll++] = &offcpu_collector_ops;
+	if (record_opts__allocs(o))
+		r.ops[r.nr_coll++] = &alloc_collector_ops;
 	for (int i = 0; i < r.nr_coll; i++) {
 		r.coll[i] = r.ops[i]->load(o, targets_fd);
 		if (!r.coll[i]) {
@@ -535,8 +640,11 @@ int record__main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	ai.cpus = cpus;
+	ai.nr_cpus = nr_cpus;
+	ai.cmd_pid = cmd ? command__pid(cmd) : 0;
 	for (int i = 0; i < r.nr_coll; i++) {
-		if (r.ops[i]->attach(r.coll[i], o, cpus, nr_cpus))
+		if (r.ops[i]->attach(r.coll[i], o, &ai))
 			goto cleanup;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_attached);

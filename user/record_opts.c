@@ -14,9 +14,8 @@
 #include "targets.h"
 
 static const char *const event_names[EVENT_MAX] = {
-	[EVENT_CPU] = "cpu",
-	[EVENT_OFFCPU] = "offcpu",
-	[EVENT_WALL] = "wall",
+	[EVENT_CPU] = "cpu",	 [EVENT_OFFCPU] = "offcpu", [EVENT_WALL] = "wall",
+	[EVENT_ALLOC] = "alloc", [EVENT_LEAK] = "leak",
 };
 
 const char *event__name(enum ember_event e)
@@ -36,6 +35,10 @@ enum {
 	OPT_MAX_BLOCK,
 	OPT_STATE,
 	OPT_INCLUDE_PREEMPTED,
+	OPT_MIN_AGE,
+	OPT_SAMPLE_BYTES,
+	OPT_ALLOC_LIB,
+	OPT_MAX_LIVE,
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +60,10 @@ static const struct option long_opts[] = {
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "include-preempted", no_argument, NULL, OPT_INCLUDE_PREEMPTED },
+	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
+	{ "alloc-lib", required_argument, NULL, OPT_ALLOC_LIB },
+	{ "max-live", required_argument, NULL, OPT_MAX_LIVE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -92,6 +99,19 @@ void record__usage(FILE *out)
 	    "      --state STATE       off-CPU: interruptible (S), uninterruptible (D) or\n"
 	    "                          both (default)\n"
 	    "      --include-preempted off-CPU: also time spent runnable after preemption\n"
+	    "                          alloc:  bytes allocated (malloc, calloc, realloc,\n"
+	    "                                  ..., anonymous mmap) by allocating stack\n"
+	    "                                  (count = bytes)\n"
+	    "                          leak:   bytes still allocated at the end (for\n"
+	    "                                  -- CMD: when it exits) by allocating stack\n"
+	    "      --min-age SECONDS   leak: leave out blocks younger than this at the end\n"
+	    "      --sample-bytes N    alloc, leak: take about one allocation per N bytes\n"
+	    "                          (every one of N bytes or more); totals are then\n"
+	    "                          estimates, and say so\n"
+	    "      --alloc-lib PATH    alloc, leak: also probe this allocator library\n"
+	    "                          (jemalloc, tcmalloc...); may be repeated\n"
+	    "      --max-live N        leak: live blocks the kernel can track (default\n"
+	    "                          1048576)\n"
 	    "\n"
 	    "Options:\n"
 	    "  -F, --freq HZ           samples per second per CPU (default 99)\n"
@@ -115,7 +135,8 @@ void record__usage(FILE *out)
 	    "  ember record -o run.folded -- ./myprog     a command, start to finish\n"
 	    "  ember record -e offcpu -p 1234 -d 30 -o wait.folded   where it blocks\n"
 	    "  ember record -e cpu,wall -o prof.folded -- ./myprog   prof.cpu.folded and\n"
-	    "                                                        prof.wall.folded\n");
+	    "                                                        prof.wall.folded\n"
+	    "  ember record -e leak -p 1234 -d 60 --min-age 10 -o leaks.folded\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -150,7 +171,7 @@ static int parse_events(const char *arg, unsigned int *events)
 		if (e == EVENT_MAX || (*events & (1u << e))) {
 			fprintf(stderr,
 				"ember: error: bad event list '%s': give -e with cpu, offcpu, "
-				"wall, comma-separated, each once\n",
+				"wall, alloc, leak, comma-separated, each once\n",
 				arg);
 			return -EINVAL;
 		}
@@ -162,7 +183,7 @@ static int parse_events(const char *arg, unsigned int *events)
 	if (!*events || p[-1] == ',') {
 		fprintf(stderr,
 			"ember: error: bad event list '%s': give -e with cpu, offcpu, wall, "
-			"comma-separated, each once\n",
+			"alloc, leak, comma-separated, each once\n",
 			arg);
 		return -EINVAL;
 	}
@@ -195,6 +216,7 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 	 * 4096 a CPU (4 MB of kernel memory each), 8192 to 65536. */
 	o->stack_storage = default_capacity();
 	o->max_entries = default_capacity();
+	o->max_live = 1u << 20;
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so CMD's own options stay its. */
@@ -280,6 +302,39 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 		case OPT_INCLUDE_PREEMPTED:
 			o->include_preempted = true;
 			break;
+		case OPT_MIN_AGE:
+			errno = 0;
+			o->min_age = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(o->min_age >= 0) ||
+			    !isfinite(o->min_age))
+				return usage_error(
+				    "bad --min-age '%s': give SECONDS, a number 0 or more", optarg);
+			break;
+		case OPT_SAMPLE_BYTES:
+			if (parse_uint(optarg, 1ul << 40, &v) || !v)
+				return usage_error(
+				    "bad --sample-bytes '%s': give a number of bytes "
+				    "from 1 to 2^40",
+				    optarg);
+			o->sample_bytes = v;
+			break;
+		case OPT_ALLOC_LIB: {
+			const char **n =
+			    realloc(o->alloc_libs, (o->nr_alloc_libs + 1) * sizeof(*n));
+
+			if (!n)
+				return usage_error("out of memory%s", "");
+			o->alloc_libs = n;
+			o->alloc_libs[o->nr_alloc_libs++] = optarg;
+			break;
+		}
+		case OPT_MAX_LIVE:
+			if (parse_uint(optarg, 1u << 26, &v) || v < 64)
+				return usage_error(
+				    "bad --max-live '%s': give a number from 64 to 67108864",
+				    optarg);
+			o->max_live = v;
+			break;
 		case 'v':
 			log__set_verbosity(log__verbosity() + 1);
 			break;
@@ -336,6 +391,14 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 		o->events = 1u << EVENT_CPU;
 	if (o->max_block_us && o->min_block_us > o->max_block_us)
 		return usage_error("--min-block is above --max-block%s", "");
+	if (record_opts__allocs(o) && o->kernel_only)
+		return usage_error("alloc and leak profiles have user stacks only: drop "
+				   "--kernel-only%s",
+				   "");
+	if (!record_opts__allocs(o) && (o->sample_bytes || o->nr_alloc_libs || o->min_age > 0))
+		return usage_error("--sample-bytes, --alloc-lib and --min-age are for -e alloc or "
+				   "-e leak%s",
+				   "");
 	if ((o->events & (o->events - 1)) && (!o->output || !strcmp(o->output, "-")))
 		return usage_error("several events need -o FILE (each event gets FILE.EVENT)%s",
 				   "");
@@ -346,6 +409,8 @@ void record_opts__free(struct record_opts *o)
 {
 	free(o->pids);
 	o->pids = NULL;
+	free(o->alloc_libs);
+	o->alloc_libs = NULL;
 }
 
 char *record_opts__event_path(const char *path, const char *event, bool several)

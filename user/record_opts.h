@@ -11,6 +11,8 @@ enum ember_event {
 	EVENT_CPU,    /* on-CPU samples */
 	EVENT_OFFCPU, /* time blocked, microseconds */
 	EVENT_WALL,   /* both, in microseconds, off-CPU marked */
+	EVENT_ALLOC,  /* bytes allocated */
+	EVENT_LEAK,   /* bytes still allocated at the end */
 	EVENT_MAX,
 };
 
@@ -31,7 +33,18 @@ struct record_opts {
 	__u64 min_block_us, max_block_us; /* max 0: no limit */
 	__u32 state_mask;		  /* EMBER_STATE_* */
 	bool include_preempted;
+	/* allocations */
+	double min_age;		 /* seconds: leak leaves out younger blocks */
+	__u64 sample_bytes;	 /* 0: every allocation */
+	const char **alloc_libs; /* --alloc-lib, in order given */
+	int nr_alloc_libs;
+	unsigned int max_live; /* live blocks the kernel can track */
 };
+
+static inline bool record_opts__allocs(const struct record_opts *o)
+{
+	return o->events & ((1u << EVENT_ALLOC) | (1u << EVENT_LEAK));
+}
 
 /* Parses argv (argv[0] is "record"); prints the error and returns -EINVAL
  * on bad usage. --help prints and exits. */

@@ -191,7 +191,8 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 
 	/* user frames root to leaf */
 	for (unsigned int k = rs->nr_user; k-- > 0;) {
-		err = name_frame(sb, n, rs->user_ips[k], k == 0, false, rs->tgid);
+		err =
+		    name_frame(sb, n, rs->user_ips[k], k == 0 && !rs->return_leaf, false, rs->tgid);
 		if (err)
 			return err;
 		n++;
@@ -201,7 +202,8 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	 * functions, libc's syscall wrappers), the next frame found is its
 	 * caller's caller. Say so rather than pass the stack off as whole. */
 	if (rs->nr_user && sb->frames[n - 1].kind == FRAME_USER &&
-	    symbolizer__user_frame(sb->sym, rs->tgid, rs->user_ips[0]) == 0) {
+	    symbolizer__user_frame(sb->sym, rs->tgid,
+				   rs->user_ips[0] - (rs->return_leaf ? 1 : 0)) == 0) {
 		sb->st.leaf_caller_missing++;
 		sb->st.leaf_caller_missing_value += values[0];
 	}

@@ -27,6 +27,9 @@ struct raw_stack {
 	bool user_truncated; /* the unwinder hit its depth limit */
 	bool kernel_truncated;
 	const char *marker; /* optional synthetic leaf, e.g. "[off-cpu]" */
+	/* The user leaf is a return address (a stack taken at a function's
+	 * return, as for allocations), not an interrupted instruction. */
+	bool return_leaf;
 };
 
 struct stack_builder_opts {

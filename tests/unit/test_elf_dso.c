@@ -7,7 +7,7 @@
 #include "elf_fixtures.h"
 #include "elf_dso.h"
 
-static char *dir;            /* fixture directory */
+static char *dir;	     /* fixture directory */
 static unsigned long checks; /* assertions on symbolizer answers */
 
 static void install_build_id_debug(const char *debug_dir, const char *binary, const char *debug)
@@ -33,30 +33,40 @@ static int group_setup(void **state)
 	run("cd %s && objcopy --only-keep-debug pie pie.debug && "
 	    "objcopy --only-keep-debug pie_v2 pie_v2.debug && "
 	    "objcopy --only-keep-debug pie_gz pie_gz.debug && strip -o pie.stripped pie && "
-	    "strip -o pie_gz.stripped pie_gz", dir);
+	    "strip -o pie_gz.stripped pie_gz",
+	    dir);
 	/* debuglink, debug file next to the binary */
 	run("cd %s && mkdir dl && cp pie.debug dl/ && strip -o dl/pie pie && "
-	    "objcopy --add-gnu-debuglink=dl/pie.debug dl/pie", dir);
+	    "objcopy --add-gnu-debuglink=dl/pie.debug dl/pie",
+	    dir);
 	/* debuglink, debug file in .debug/ */
 	run("cd %s && mkdir -p dl2/.debug && cp pie.debug dl2/.debug/ && strip -o dl2/pie pie && "
-	    "objcopy --add-gnu-debuglink=dl2/.debug/pie.debug dl2/pie", dir);
+	    "objcopy --add-gnu-debuglink=dl2/.debug/pie.debug dl2/pie",
+	    dir);
 	/* debuglink, debug file in <debug_dir>/<dir>/ */
-	run("cd %s && mkdir -p dl3 dbg3%s/dl3 && cp pie.debug dbg3%s/dl3/ && strip -o dl3/pie pie && "
-	    "objcopy --add-gnu-debuglink=dbg3%s/dl3/pie.debug dl3/pie", dir, dir, dir, dir);
+	run("cd %s && mkdir -p dl3 dbg3%s/dl3 && cp pie.debug dbg3%s/dl3/ && strip -o dl3/pie pie "
+	    "&& "
+	    "objcopy --add-gnu-debuglink=dbg3%s/dl3/pie.debug dl3/pie",
+	    dir, dir, dir, dir);
 	/* debuglink to a debug file of another build: CRC right, build id wrong */
 	run("cd %s && mkdir wl && cp pie_v2.debug wl/pie.debug && strip -o wl/pie pie && "
-	    "objcopy --add-gnu-debuglink=wl/pie.debug wl/pie", dir);
+	    "objcopy --add-gnu-debuglink=wl/pie.debug wl/pie",
+	    dir);
 	/* debuglink whose target changed afterwards: CRC wrong */
 	run("cd %s && mkdir wc && cp pie.debug wc/pie.debug && strip -o wc/pie pie && "
-	    "objcopy --add-gnu-debuglink=wc/pie.debug wc/pie && printf x >> wc/pie.debug", dir);
+	    "objcopy --add-gnu-debuglink=wc/pie.debug wc/pie && printf x >> wc/pie.debug",
+	    dir);
 	/* .build-id dirs: right, wrong, compressed (zlib, zlib-gnu, gcc -gz) */
 	run("cd %s && objcopy --compress-debug-sections=zlib pie.debug pie.zdebug && "
-	    "objcopy --compress-debug-sections=zlib-gnu pie.debug pie.gnudebug", dir);
+	    "objcopy --compress-debug-sections=zlib-gnu pie.debug pie.gnudebug",
+	    dir);
 	{
 		char *pie = fpath(dir, "pie"), *gz = fpath(dir, "pie_gz");
 		const char *pairs[][2] = {
-			{ "dbg", "pie.debug" },		{ "dbgwrong", "pie_v2.debug" },
-			{ "dbgz", "pie.zdebug" },	{ "dbggnu", "pie.gnudebug" },
+			{ "dbg", "pie.debug" },
+			{ "dbgwrong", "pie_v2.debug" },
+			{ "dbgz", "pie.zdebug" },
+			{ "dbggnu", "pie.gnudebug" },
 		};
 		size_t i;
 
@@ -95,7 +105,8 @@ static bool nm_covered(const struct nm_syms *s, __u64 addr)
 
 	for (i = 0; i < s->n; i++) {
 		if (is_func_type(s->v[i].type) &&
-		    (s->v[i].addr == addr || (addr > s->v[i].addr && addr < s->v[i].addr + s->v[i].size)))
+		    (s->v[i].addr == addr ||
+		     (addr > s->v[i].addr && addr < s->v[i].addr + s->v[i].size)))
 			return true;
 	}
 	return false;
@@ -248,10 +259,14 @@ static void test_pie(void **state)
 static void test_frame_state(void **state)
 {
 	static const char src[] =
-		"volatile int sink;\n"
-		"__attribute__((noinline)) int leaf(int x) { return x * 3 + sink; }\n"
-		"__attribute__((noinline)) int nonleaf(int x) { return leaf(x) + leaf(x + 1); }\n"
-		"int main(int argc, char **argv) { (void)argv; return nonleaf(argc); }\n";
+	    "volatile int sink;\n"
+	    "__attribute__((noinline)) int leaf(int x) { return x * 3 + sink; }\n"
+	    "__attribute__((noinline)) int nonleaf(int x) { return leaf(x) + leaf(x + 1); }\n"
+	    /* gcc shrink-wraps this one: it tests n before building the frame */
+	    "__attribute__((noinline)) void wrapped(int n) {\n"
+	    "  for (int i = 0; i < n; i++) sink += leaf(i);\n"
+	    "}\n"
+	    "int main(int argc, char **argv) { (void)argv; wrapped(argc); return nonleaf(argc); }\n";
 	const char *flags[] = { "-fno-omit-frame-pointer -momit-leaf-frame-pointer",
 				"-fomit-frame-pointer" };
 	char *c = fpath(dir, "fp.c");
@@ -262,7 +277,7 @@ static void test_frame_state(void **state)
 		char *bin = fpath(dir, "fp%d", v);
 		struct nm_syms nm;
 		struct elf_dso *d;
-		__u64 leaf, nonleaf, nonleaf_end;
+		__u64 leaf, nonleaf, nonleaf_end, wrapped, wrapped_end;
 
 		run("gcc -g -O1 %s -o %s %s", flags[v], bin, c);
 		nm_load(bin, &nm);
@@ -280,7 +295,13 @@ static void test_frame_state(void **state)
 		assert_int_equal(elf_dso__frame_state(d, nonleaf_end - 1), v == 0 ? 1 : 0);
 		/* no symbol: unknown */
 		assert_int_equal(elf_dso__frame_state(d, 0x10), -1);
-		checks += 5;
+		/* shrink-wrapped: the frame is built after the early-exit test,
+		 * and its calls (the last bytes) run with it */
+		wrapped = nm_find(&nm, "wrapped")->addr;
+		wrapped_end = wrapped + nm_find(&nm, "wrapped")->size;
+		assert_int_equal(elf_dso__frame_state(d, wrapped), 0);
+		assert_int_equal(elf_dso__frame_state(d, wrapped_end - 1), v == 0 ? 1 : 0);
+		checks += 7;
 		elf_dso__free(d);
 		nm_free(&nm);
 		free(bin);
@@ -393,8 +414,8 @@ static void test_debug_rejected(void **state)
 
 	(void)state;
 	expect_rejected("pie.stripped", wrong); /* .build-id file of another build */
-	expect_rejected("wl/pie", NULL);        /* debuglink, build id differs */
-	expect_rejected("wc/pie", NULL);        /* debuglink, CRC differs */
+	expect_rejected("wl/pie", NULL);	/* debuglink, build id differs */
+	expect_rejected("wc/pie", NULL);	/* debuglink, CRC differs */
 	free(wrong);
 }
 
@@ -494,7 +515,7 @@ static void test_memory(void **state)
 
 static void test_vdso(void **state)
 {
-	const ElfW(Ehdr) *eh;
+	const ElfW(Ehdr) * eh;
 	size_t size, n, i, found = 0;
 	struct dynsym *syms;
 	struct elf_dso *d;
@@ -574,11 +595,12 @@ static void test_corrupt(void **state)
 		/* Flip bytes mostly in the ELF, program and section headers,
 		 * which is where lengths and offsets live. */
 		for (k = 0; k < 8; k++) {
-			size_t pos = rand_r(&seed) % 3 ? (size_t)rand_r(&seed) % 64 :
-							  (size_t)rand_r(&seed) % size;
+			size_t pos = rand_r(&seed) % 3 ? (size_t)rand_r(&seed) % 64
+						       : (size_t)rand_r(&seed) % size;
 
 			if (rand_r(&seed) % 2)
-				pos = size - 1 - (size_t)rand_r(&seed) % (size < 2048 ? size : 2048);
+				pos =
+				    size - 1 - (size_t)rand_r(&seed) % (size < 2048 ? size : 2048);
 			m[pos] ^= (unsigned char)(1 + rand_r(&seed) % 255);
 		}
 		d = elf_dso__open_mem(m, size, "fuzz");
@@ -603,18 +625,12 @@ static void test_corrupt(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pie),
-		cmocka_unit_test(test_nopie),
-		cmocka_unit_test(test_frame_state),
-		cmocka_unit_test(test_shared_lib),
-		cmocka_unit_test(test_build_id),
-		cmocka_unit_test(test_stripped_without_debug),
-		cmocka_unit_test(test_debuglink),
-		cmocka_unit_test(test_debug_rejected),
-		cmocka_unit_test(test_build_id_dir),
-		cmocka_unit_test(test_compressed),
-		cmocka_unit_test(test_memory),
-		cmocka_unit_test(test_vdso),
+		cmocka_unit_test(test_pie),	     cmocka_unit_test(test_nopie),
+		cmocka_unit_test(test_frame_state),  cmocka_unit_test(test_shared_lib),
+		cmocka_unit_test(test_build_id),     cmocka_unit_test(test_stripped_without_debug),
+		cmocka_unit_test(test_debuglink),    cmocka_unit_test(test_debug_rejected),
+		cmocka_unit_test(test_build_id_dir), cmocka_unit_test(test_compressed),
+		cmocka_unit_test(test_memory),	     cmocka_unit_test(test_vdso),
 		cmocka_unit_test(test_corrupt),
 	};
 

@@ -11,7 +11,7 @@
 #include "folded.h"
 #include "profile.h"
 
-static const struct value_type types[] = { { "samples", "count" }, { "x", "count" } };
+static const struct value_type types[] = { { "samples", "count", 0 }, { "x", "count", 0 } };
 
 /* Write the profile to memory and return the text (caller frees). */
 static char *write_scaled(struct profile *p, unsigned int type, int64_t divisor, int *err)
@@ -148,6 +148,25 @@ static void test_write_error_reported(void **state)
 	profile__free(p);
 }
 
+/* Notes come first as "# " lines, before any stack, in order. */
+static void test_comments_first(void **state)
+{
+	struct profile *p = profile__new(types, 2);
+	char *text;
+	int err;
+
+	(void)state;
+	add(p, 5, 2, "app", FRAME_PROCESS, 0, "main", FRAME_USER, 1);
+	assert_int_equal(profile__add_comment(p, "values are estimates"), 0);
+	assert_int_equal(profile__add_comment(p, "second note"), 0);
+	assert_int_equal(profile__nr_comments(p), 2);
+	text = write_to_string(p, 0, &err);
+	assert_int_equal(err, 0);
+	assert_string_equal(text, "# values are estimates\n# second note\napp;main 5\n");
+	free(text);
+	profile__free(p);
+}
+
 static void test_big_profile_sorted_bytewise(void **state)
 {
 	struct profile *p = profile__new(types, 1);
@@ -188,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_names_and_zero_values),
 		cmocka_unit_test(test_write_error_reported),
 		cmocka_unit_test(test_big_profile_sorted_bytewise),
+		cmocka_unit_test(test_comments_first),
 	};
 
 	return cmocka_run_group_tests_name("folded", tests, NULL, NULL);

@@ -11,8 +11,8 @@
 #include "profile.h"
 
 static const struct value_type two_types[] = {
-	{ "samples", "count" },
-	{ "cpu", "nanoseconds" },
+	{ "samples", "count", 0 },
+	{ "cpu", "nanoseconds", 0 },
 };
 
 static struct frame fr(const char *name, enum frame_kind kind)
@@ -123,9 +123,35 @@ static void test_types(void **state)
 	profile__free(NULL);
 }
 
+/* A merge_max value (an age) keeps the largest, the others sum. */
+static void test_merge_max(void **state)
+{
+	static const struct value_type t[] = {
+		{ "inuse_space", "bytes", 0 },
+		{ "oldest_age", "nanoseconds", 1 },
+	};
+	struct profile *p = profile__new(t, 2);
+	struct frame f[2] = { fr("app", FRAME_PROCESS), fr("leak", FRAME_USER) };
+	int64_t v1[2] = { 100, 7 }, v2[2] = { 50, 3 }, v3[2] = { 1, 9 };
+	struct profile_stack st;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(profile__add(p, f, 2, v1), 0);
+	assert_int_equal(profile__add(p, f, 2, v2), 0);
+	assert_int_equal(profile__add(p, f, 2, v3), 0);
+	assert_int_equal(profile__nr_stacks(p), 1);
+	profile__stack(p, 0, &st);
+	assert_int_equal(st.values[0], 151);
+	assert_int_equal(st.values[1], 9);
+	assert_int_equal(profile__type(p, 1)->merge_max, 1);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_merge_max),
 		cmocka_unit_test(test_merge_equal_stacks),
 		cmocka_unit_test(test_kind_and_depth_distinguish),
 		cmocka_unit_test(test_many_stacks_and_sort),

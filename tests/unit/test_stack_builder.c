@@ -37,7 +37,7 @@ __attribute__((noinline)) int sb_fn_root(int x)
 	return sb_fn_mid(x) * 2 + sb_fn_mid(x + 2);
 }
 
-static const struct value_type types[] = { { "samples", "count" } };
+static const struct value_type types[] = { { "samples", "count", 0 } };
 
 struct fixture {
 	struct symbolizer *sym;
@@ -106,8 +106,12 @@ static void test_unknown_marker_and_per_pid(void **state)
 	struct stack_builder_opts o = { .per_pid = true };
 	struct stack_builder *sb = stack_builder__new(f->p, f->sym, &o);
 	__u64 ips[1] = { 0x10 }; /* nothing is mapped at page zero */
-	struct raw_stack rs = { .tgid = getpid(), .comm = "tester", .user_ips = ips,
-				.nr_user = 1, .user_truncated = true, .marker = "[off-cpu]" };
+	struct raw_stack rs = { .tgid = getpid(),
+				.comm = "tester",
+				.user_ips = ips,
+				.nr_user = 1,
+				.user_truncated = true,
+				.marker = "[off-cpu]" };
 	struct stack_builder_stats st;
 	struct profile_stack ps;
 	char root[64];

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Allocations and leaks: the alloc skeleton on uprobes in the allocator
+ * libraries the targets use (their libc, a static executable's own
+ * malloc, --alloc-lib). Probes are attached per target process, so only
+ * the targets' breakpoints exist: other processes using the same libc run
+ * untouched.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "alloc.skel.h"
+#include "alloc_libs.h"
+#include "alloc_sites.h"
+#include "collector.h"
+#include "leak_table.h"
+#include "log.h"
+#include "stack_builder.h"
+#include "targets.h"
+
+struct collector {
+	struct alloc_bpf *skel;
+	struct bpf_link **links;
+	size_t nr_links, cap_links;
+	pthread_t remover; /* removes the links after the stop */
+	bool removing;
+	unsigned int nr_funcs, single_stepped;
+	__u32 cmd_pid;
+	__u64 stop_ns;
+	struct drain_stack_stats ds;
+	struct alloc_leak_stats leak;
+	char desc[256];
+};
+
+static struct alloc_bpf *open_and_load(const struct record_opts *o, int targets_fd)
+{
+	bool leak = record_opts__has(o, EVENT_LEAK), alloc = record_opts__has(o, EVENT_ALLOC);
+	struct alloc_bpf *skel = alloc_bpf__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	/* Probes are attached to the target processes themselves; only a
+	 * single thread needs filtering, and ember itself with -a. */
+	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID : EMBER_FILTER_ALL;
+	skel->rodata->target_tid = o->tid;
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->count_allocs = alloc;
+	skel->rodata->track_live = leak;
+	skel->rodata->sample_bytes = o->sample_bytes;
+	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
+	bpf_map__set_max_entries(skel->maps.alloc_counts, alloc ? o->max_entries : 1);
+	bpf_map__set_max_entries(skel->maps.live, leak ? o->max_live : 1);
+	if (!leak) {
+		bpf_program__set_autoload(skel->progs.free_enter, false);
+		bpf_program__set_autoload(skel->progs.munmap_enter, false);
+	}
+	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
+	if (!err)
+		err = alloc_bpf__load(skel);
+	if (err) {
+		alloc_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
+}
+
+static struct collector *alloc_load(const struct record_opts *o, int targets_fd)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->skel = open_and_load(o, targets_fd);
+	if (!c->skel) {
+		int err = errno;
+
+		free(c);
+		errno = err;
+		return NULL;
+	}
+	return c;
+}
+
+static struct bpf_program *entry_program(struct alloc_bpf *skel, enum ember_alloc_kind kind)
+{
+	switch (kind) {
+	case EMBER_ALLOC_MALLOC:
+	case EMBER_ALLOC_MALLOCX:
+		return skel->progs.malloc_enter;
+	case EMBER_ALLOC_CALLOC:
+		return skel->progs.calloc_enter;
+	case EMBER_ALLOC_REALLOC:
+	case EMBER_ALLOC_RALLOCX:
+		return skel->progs.realloc_enter;
+	case EMBER_ALLOC_REALLOCARRAY:
+		return skel->progs.reallocarray_enter;
+	case EMBER_ALLOC_MEMALIGN:
+		return skel->progs.memalign_enter;
+	case EMBER_ALLOC_POSIX_MEMALIGN:
+		return skel->progs.posix_memalign_enter;
+	case EMBER_ALLOC_MMAP:
+		return skel->progs.mmap_enter;
+	case EMBER_ALLOC_FREE:
+		return skel->progs.free_enter;
+	case EMBER_ALLOC_MUNMAP:
+		return skel->progs.munmap_enter;
+	default:
+		return NULL;
+	}
+}
+
+static int add_link(struct collector *c, struct bpf_link *l)
+{
+	if (c->nr_links == c->cap_links) {
+		size_t ncap = c->cap_links ? c->cap_links * 2 : 64;
+		struct bpf_link **n = realloc(c->links, ncap * sizeof(*n));
+
+		if (!n) {
+			bpf_link__destroy(l);
+			return -ENOMEM;
+		}
+		c->links = n;
+		c->cap_links = ncap;
+	}
+	c->links[c->nr_links++] = l;
+	return 0;
+}
+
+static int attach_one(struct collector *c, struct bpf_program *prog, int pid, const char *path,
+		      __u64 offset, bool retprobe, const char *func)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe);
+	struct bpf_link *l;
+
+	l = bpf_program__attach_uprobe_opts(prog, pid, path, offset, &uo);
+	if (!l) {
+		int err = -errno;
+
+		p_err("cannot attach a %s to %s in %s: %s: run with -v for details",
+		      retprobe ? "return probe" : "probe", func, path, strerror(-err));
+		return err;
+	}
+	return add_link(c, l);
+}
+
+/* Probe every allocator function of one library in process pid (-1: all). */
+static int attach_sites(struct collector *c, const struct record_opts *o,
+			const struct alloc_sites *s, int pid, bool count)
+{
+	bool leak = record_opts__has(o, EVENT_LEAK);
+	const char *path = alloc_sites__path(s);
+	int err;
+
+	for (unsigned int i = 0; i < alloc_sites__count(s); i++) {
+		const struct alloc_site *site = alloc_sites__get(s, i);
+		struct bpf_program *prog = entry_program(c->skel, site->kind);
+
+		/* frees only matter to the live blocks */
+		if (!prog || (!site->has_return && !leak))
+			continue;
+		err = attach_one(c, prog, pid, path, site->probe_offset, false, site->func);
+		if (!err && site->has_return)
+			err = attach_one(c, c->skel->progs.alloc_return, pid, path,
+					 site->entry_offset, true, site->func);
+		if (err)
+			return err;
+		if (count) {
+			c->nr_funcs++;
+			if (!site->emulated)
+				c->single_stepped++;
+			p_debug(1, "alloc: %s+0x%" PRIx64 " (%s)%s", site->func,
+				(uint64_t)(site->probe_offset - site->entry_offset), path,
+				site->emulated ? "" : ": single-stepped by the kernel, slow");
+		}
+	}
+	return 0;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* The allocator libraries of every target, and --alloc-lib's. */
+static int find_libs(const struct record_opts *o, __u32 cmd_pid, struct alloc_libs *libs)
+{
+	__u32 tgid;
+	int err = 0;
+
+	(void)cmd_pid;
+	if (o->cmd) {
+		err = alloc_libs__add_command(libs, o->cmd[0]);
+		if (err) {
+			p_err("cannot find the allocator '%s' will use: %s: check the command, or "
+			      "name its allocator with --alloc-lib",
+			      o->cmd[0], strerror(-err));
+			return err;
+		}
+	}
+	for (int i = 0; i < o->nr_pids && !err; i++)
+		err = alloc_libs__add_pid(libs, o->pids[i]);
+	if (!err && o->tid && !targets__tgid_of(o->tid, &tgid))
+		err = alloc_libs__add_pid(libs, tgid);
+	if (!err && o->all)
+		err = alloc_libs__add_pid(libs, getpid());
+	if (err) {
+		p_err("cannot read the target's libraries: %s: check that it still runs",
+		      strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < o->nr_alloc_libs; i++) {
+		err = alloc_libs__add(libs, o->alloc_libs[i]);
+		if (err) {
+			p_err("cannot use --alloc-lib %s: %s: give the path of a shared library",
+			      o->alloc_libs[i], strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int alloc_attach(struct collector *c, const struct record_opts *o,
+			const struct attach_info *ai)
+{
+	struct alloc_libs *libs = alloc_libs__new();
+	struct alloc_sites **sites = NULL;
+	unsigned int nr_libs = 0;
+	int *pids = NULL, nr_pids = 0, err = -ENOMEM;
+	size_t used = 0;
+	__u32 tgid;
+
+	c->cmd_pid = ai->cmd_pid;
+	if (!libs)
+		goto out;
+	err = find_libs(o, ai->cmd_pid, libs);
+	if (err)
+		goto out;
+	nr_libs = alloc_libs__count(libs);
+	sites = calloc(nr_libs ? nr_libs : 1, sizeof(*sites));
+	pids = calloc(o->nr_pids + 2, sizeof(*pids));
+	err = -ENOMEM;
+	if (!sites || !pids)
+		goto out;
+
+	/* uprobes filtered by process: the kernel installs breakpoints in
+	 * the targets' address spaces only, every thread of them, present
+	 * and future (and a command's from its exec on). */
+	if (o->cmd)
+		pids[nr_pids++] = ai->cmd_pid;
+	for (int i = 0; i < o->nr_pids; i++)
+		pids[nr_pids++] = o->pids[i];
+	if (o->tid && !targets__tgid_of(o->tid, &tgid))
+		pids[nr_pids++] = tgid;
+	if (o->all)
+		pids[nr_pids++] = -1;
+
+	for (unsigned int l = 0; l < nr_libs; l++) {
+		const char *path = alloc_libs__path(libs, l);
+
+		sites[l] = alloc_sites__find(path);
+		if (!sites[l]) {
+			err = -errno;
+			p_err("cannot read the allocator functions of %s: %s", path,
+			      strerror(-err));
+			goto out;
+		}
+		if (!alloc_sites__count(sites[l])) {
+			p_warn("%s defines no allocator function ember knows; not probed", path);
+			continue;
+		}
+		for (int p = 0; p < nr_pids; p++) {
+			err = attach_sites(c, o, sites[l], pids[p], p == 0);
+			if (err)
+				goto out;
+		}
+		used +=
+		    snprintf(c->desc + used, used < sizeof(c->desc) ? sizeof(c->desc) - used : 0,
+			     "%s%s", used ? ", " : "", basename_of(path));
+	}
+	if (!c->nr_funcs) {
+		p_err("found no allocator functions to probe: name the target's allocator "
+		      "library with --alloc-lib PATH");
+		err = -ENOENT;
+		goto out;
+	}
+	{
+		char libs_desc[sizeof(c->desc)];
+
+		memcpy(libs_desc, c->desc, sizeof(libs_desc));
+		snprintf(c->desc, sizeof(c->desc), "uprobes on %u functions in %.180s%s",
+			 c->nr_funcs, libs_desc, c->single_stepped ? ", some single-stepped" : "");
+	}
+	if (o->all)
+		p_warn("every process on the machine now traps into the kernel on each "
+		       "allocation; prefer -p PID or -- CMD");
+	err = 0;
+out:
+	for (unsigned int l = 0; l < nr_libs && sites; l++)
+		alloc_sites__free(sites[l]);
+	free(sites);
+	free(pids);
+	alloc_libs__free(libs);
+	return err;
+}
+
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/*
+ * Removing a uprobe waits for a tasks-trace RCU grace period, about 0.2 s
+ * here, one link after another: seconds for a libc's worth of probes.
+ * Removed from parallel threads, the waits overlap.
+ */
+static void destroy_links(struct bpf_link **links, size_t n)
+{
+	enum { MAX_THREADS = 64 };
+	pthread_t th[MAX_THREADS];
+	bool started[MAX_THREADS];
+
+	for (size_t base = 0; base < n; base += MAX_THREADS) {
+		size_t m = n - base < MAX_THREADS ? n - base : MAX_THREADS;
+
+		for (size_t i = 0; i < m; i++)
+			started[i] = !pthread_create(&th[i], NULL, destroy_link, links[base + i]);
+		for (size_t i = 0; i < m; i++) {
+			if (started[i])
+				pthread_join(th[i], NULL);
+			else
+				bpf_link__destroy(links[base + i]);
+		}
+	}
+}
+
+static void *remove_links(void *arg)
+{
+	struct collector *c = arg;
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	destroy_links(c->links, c->nr_links);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	p_debug(1, "removed %zu uprobes in %.1f ms", c->nr_links,
+		(b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
+	c->nr_links = 0;
+	return NULL;
+}
+
+/* The programs stop counting at once; the probes go in the background
+ * while the maps are read and the profile written (joined in free). */
+static void alloc_stop(struct collector *c, __u64 stop_ns)
+{
+	c->skel->bss->stopped = 1;
+	__sync_synchronize();
+	c->stop_ns = stop_ns;
+	c->removing = !pthread_create(&c->remover, NULL, remove_links, c);
+	if (!c->removing)
+		remove_links(c);
+}
+
+/* A process that exited while recording freed everything it had; only
+ * the processes whose exit ends the recording keep theirs ("the end" is
+ * their exit). */
+static bool ended_recording(const struct collector *c, const struct record_opts *o, __u32 tgid)
+{
+	if (o->cmd && tgid == c->cmd_pid)
+		return true;
+	for (int i = 0; i < o->nr_pids; i++)
+		if (tgid == o->pids[i])
+			return true;
+	return false;
+}
+
+/* Fold the live blocks by stack, then hand each stack to the sink. */
+static int drain_live(struct collector *c, const struct record_opts *o, collector_sink sink,
+		      void *ctx)
+{
+	int live_fd = bpf_map__fd(c->skel->maps.live);
+	int stacks_fd = bpf_map__fd(c->skel->maps.stacks);
+	__u64 min_age_ns = (__u64)(o->min_age * 1e9);
+	struct ember_alloc_addr a, next, *prev = NULL;
+	struct leak_table *t = leak_table__new();
+	struct collector_bufs *b = malloc(sizeof(*b));
+	__u32 last_tgid = 0;
+	bool last_alive = true;
+	int err = -ENOMEM;
+
+	if (!t || !b)
+		goto out;
+	while (bpf_map_get_next_key(live_fd, prev, &next) == 0) {
+		struct ember_alloc_live l;
+		struct ember_stack_key key = {};
+
+		a = next;
+		prev = &a;
+		if (bpf_map_lookup_elem(live_fd, &a, &l))
+			continue;
+		if (a.tgid != last_tgid) {
+			last_tgid = a.tgid;
+			last_alive = ended_recording(c, o, a.tgid) || kill(a.tgid, 0) == 0;
+		}
+		if (!last_alive) {
+			c->leak.exited_blocks++;
+			continue;
+		}
+		if (l.ts < c->stop_ns && c->stop_ns - l.ts < min_age_ns) {
+			c->leak.young_blocks++;
+			c->leak.young_bytes += l.bytes;
+			continue;
+		}
+		key.tgid = a.tgid;
+		key.flags = l.flags & (EMBER_KEY_USER_LOST | EMBER_KEY_KERNEL_LOST);
+		key.user_stack = l.user_stack;
+		memcpy(key.comm, l.comm, sizeof(key.comm));
+		if (leak_table__add(t, &key, l.bytes, l.count, l.ts))
+			goto out;
+	}
+	err = 0;
+	for (size_t i = 0; i < leak_table__size(t) && !err; i++) {
+		const struct leak_entry *e = leak_table__entry(t, i);
+		struct collected col = { .source = SOURCE_LEAK, .key = &e->key };
+		struct raw_stack rs;
+
+		col.value = e->bytes;
+		col.count = (e->count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
+		col.oldest_ns = e->oldest_ts < c->stop_ns ? c->stop_ns - e->oldest_ts : 0;
+		collector__resolve(stacks_fd, &e->key, o, b, &rs, &c->ds);
+		rs.return_leaf = true;
+		col.stack = &rs;
+		err = sink(ctx, &col);
+	}
+out:
+	leak_table__free(t);
+	free(b);
+	return err;
+}
+
+static int alloc_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
+		       void *ctx)
+{
+	int err = 0;
+
+	if (record_opts__has(o, EVENT_ALLOC))
+		err = collector__drain_counts(SOURCE_ALLOC, bpf_map__fd(c->skel->maps.alloc_counts),
+					      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx,
+					      &c->ds);
+	if (!err && record_opts__has(o, EVENT_LEAK))
+		err = drain_live(c, o, sink, ctx);
+	return err;
+}
+
+static void alloc_read_stats(struct collector *c, __u64 *stats)
+{
+	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
+}
+
+static const char *alloc_describe(struct collector *c)
+{
+	return c->desc;
+}
+
+static void alloc_free(struct collector *c)
+{
+	if (!c)
+		return;
+	if (c->removing)
+		pthread_join(c->remover, NULL);
+	destroy_links(c->links, c->nr_links);
+	free(c->links);
+	alloc_bpf__destroy(c->skel);
+	free(c);
+}
+
+void alloc_collector__leak_stats(const struct collector *c, struct alloc_leak_stats *st)
+{
+	*st = c->leak;
+}
+
+const struct collector_ops alloc_collector_ops = {
+	.name = "alloc",
+	.load = alloc_load,
+	.attach = alloc_attach,
+	.stop = alloc_stop,
+	.drain = alloc_drain,
+	.read_stats = alloc_read_stats,
+	.describe = alloc_describe,
+	.free = alloc_free,
+};
