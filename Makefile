@@ -67,7 +67,7 @@ WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
 .PHONY: all clean install uninstall test test-unit test-integration test-plain \
-	test-san deps vmlinux bench bench-offcpu format-check
+	test-san deps vmlinux bench bench-offcpu bench-alloc format-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -132,6 +132,9 @@ bench: $(OUTPUT)/ember $(WORKLOAD_BINS)
 
 bench-offcpu: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)tools/bench_offcpu.sh $(OUTPUT)/ember $(OUTPUT)/workloads
+
+bench-alloc: $(OUTPUT)/ember $(WORKLOAD_BINS)
+	$(Q)tools/bench_alloc.sh $(OUTPUT)/ember $(OUTPUT)/workloads
 
 deps:
 	$(Q)tools/install_deps.sh

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 PKGS=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
-      libcmocka-dev binutils elfutils python3 linux-perf bpftrace clang-format)
+      libcmocka-dev binutils elfutils python3 linux-perf bpftrace clang-format
+      heaptrack)
 
 missing=()
 for p in "${PKGS[@]}"; do

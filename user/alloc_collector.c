@@ -328,7 +328,9 @@ static void *destroy_link(void *link)
  */
 static void destroy_links(struct bpf_link **links, size_t n)
 {
-	enum { MAX_THREADS = 64 };
+	enum {
+		MAX_THREADS = 64
+	};
 	pthread_t th[MAX_THREADS];
 	bool started[MAX_THREADS];
 

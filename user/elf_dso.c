@@ -856,8 +856,9 @@ static size_t shrink_wrap_insn(const unsigned char *b, size_t len)
 		return 2; /* jcc rel8 */
 	if (!rex && left >= 6 && o[0] == 0x0f && o[1] >= 0x80 && o[1] <= 0x8f)
 		return 6; /* jcc rel32 */
-	if (left >= 2 && (o[0] == 0x85 || o[0] == 0x84 || o[0] == 0x39 || o[0] == 0x3b ||
-			  o[0] == 0x89 || o[0] == 0x8b || o[0] == 0x31) &&
+	if (left >= 2 &&
+	    (o[0] == 0x85 || o[0] == 0x84 || o[0] == 0x39 || o[0] == 0x3b || o[0] == 0x89 ||
+	     o[0] == 0x8b || o[0] == 0x31) &&
 	    (o[1] & 0xc0) == 0xc0)
 		return rex + 2; /* test/cmp/mov/xor between registers */
 	if (left >= 3 && o[0] == 0x83 && (o[1] & 0xf8) == 0xf8)

@@ -728,6 +728,8 @@ def main():
     sys.modules.setdefault("run", sys.modules[__name__])  # test_offcpu imports run's helpers
     import test_offcpu
     suite.addTests(loader.loadTestsFromModule(test_offcpu))
+    import test_alloc
+    suite.addTests(loader.loadTestsFromModule(test_alloc))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())
