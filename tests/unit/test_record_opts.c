@@ -132,9 +132,49 @@ static void test_event_path(void **state)
 	free(p);
 }
 
+static void test_alloc_options(void **state)
+{
+	struct record_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "-e", "alloc,leak", "-o", "m.folded", "--min-age", "2.5",
+			       "--sample-bytes", "524288", "--alloc-lib", "/a.so", "--alloc-lib",
+			       "/b.so", "--max-live", "4096", NULL),
+			 0);
+	assert_true(record_opts__allocs(&o));
+	assert_true(record_opts__has(&o, EVENT_ALLOC) && record_opts__has(&o, EVENT_LEAK));
+	assert_true(o.min_age == 2.5);
+	assert_int_equal(o.sample_bytes, 524288);
+	assert_int_equal(o.nr_alloc_libs, 2);
+	assert_string_equal(o.alloc_libs[1], "/b.so");
+	assert_int_equal(o.max_live, 4096);
+	record_opts__free(&o);
+	assert_int_equal(parse(&o, "-e", "leak", NULL), 0);
+	assert_int_equal(o.max_live, 1u << 20);
+	assert_int_equal(o.sample_bytes, 0);
+	record_opts__free(&o);
+	/* bad values */
+	assert_int_equal(parse(&o, "-e", "leak", "--sample-bytes", "0", NULL), -22);
+	record_opts__free(&o);
+	assert_int_equal(parse(&o, "-e", "leak", "--sample-bytes", "12k", NULL), -22);
+	record_opts__free(&o);
+	assert_int_equal(parse(&o, "-e", "leak", "--min-age", "-1", NULL), -22);
+	record_opts__free(&o);
+	assert_int_equal(parse(&o, "-e", "leak", "--max-live", "10", NULL), -22);
+	record_opts__free(&o);
+	/* allocation options without an allocation event, kernel stacks */
+	assert_int_equal(parse(&o, "--sample-bytes", "4096", NULL), -22);
+	record_opts__free(&o);
+	assert_int_equal(parse(&o, "-e", "cpu", "--alloc-lib", "/a.so", NULL), -22);
+	record_opts__free(&o);
+	assert_int_equal(parse(&o, "-e", "alloc", "--kernel-only", NULL), -22);
+	record_opts__free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alloc_options),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_offcpu_options),
