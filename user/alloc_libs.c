@@ -133,8 +133,8 @@ static bool is_allocator_file(const char *path)
 	return yes;
 }
 
-/* Adds path if it is a libc (by its name, or by name, the soname ld.so
- * prints) or an allocator. A file that cannot be read is skipped. */
+/* Adds path if it is a libc (by its file name, or by name: the soname
+ * ld.so prints) or an allocator. A file that cannot be read is skipped. */
 static int add_if_allocator(struct alloc_libs *l, const char *path, const char *name)
 {
 	int err;
@@ -520,7 +520,7 @@ cleanup:
 static int add_elf(struct alloc_libs *l, const char *path)
 {
 	char *interp = NULL;
-	int err, found;
+	int err, found = 0;
 
 	err = read_interp(path, &interp);
 	if (err)
@@ -561,12 +561,17 @@ static char *env_command(const char *args)
 static int add_program(struct alloc_libs *l, const char *path, int level)
 {
 	char head[SCRIPT_HEAD + 1], *interp, *args, *cmd = NULL;
+	struct stat st;
 	ssize_t n;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { /* never a FIFO or a device */
+		close(fd);
+		return -EACCES;
+	}
 	n = read(fd, head, SCRIPT_HEAD);
 	err = -errno;
 	close(fd);

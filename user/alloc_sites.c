@@ -311,7 +311,7 @@ static size_t flags_only_insn(const __u8 *code, size_t len, bool *test_rdi)
 	i = p.len;
 	if (p.refused || i >= len)
 		return 0;
-	imm = p.opsize ? 2 : 4;
+	imm = p.opsize && !(p.rex & 8) ? 2 : 4; /* REX.W: imm32 sign-extended */
 	op = code[i++];
 	switch (op) {
 	case 0x3c: /* cmp $imm8,%al */
@@ -688,8 +688,11 @@ static int collect_sites(struct alloc_sites *s, struct scan *sc)
 {
 	size_t i;
 
+	/* A local malloc (ld.so's minimal one in older glibc) is the file's
+	 * private business, not what the process allocates with. */
 	for (i = 0; i < NR_NAMES; i++) {
-		s->allocator |= (names[i].flags & N_ALLOCATOR) && sc->cands[i].rank != RANK_NONE;
+		s->allocator |= (names[i].flags & N_ALLOCATOR) && sc->cands[i].rank != RANK_NONE &&
+				sc->cands[i].rank != RANK_LOCAL;
 	}
 	s->v = calloc(NR_NAMES, sizeof(*s->v));
 	if (!s->v)
