@@ -79,6 +79,15 @@ struct {
 	__type(value, struct ember_alloc_live);
 } live SEC(".maps");
 
+/* When each process last exec'd: its blocks from before are gone with
+ * the old image. LRU: a busy machine execs without end. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} exec_ts SEC(".maps");
+
 /* --sample-bytes: bytes left until the next sample point, per CPU. */
 struct sampler {
 	__s64 left;
@@ -419,5 +428,16 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 	}
 	bpf_map_delete_elem(&live, &a);
 	stat_add(EMBER_STAT_FREES);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int on_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (track_live && !stopped)
+		bpf_map_update_elem(&exec_ts, &tgid, &now, BPF_ANY);
 	return 0;
 }

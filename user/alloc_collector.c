@@ -62,6 +62,7 @@ static struct alloc_bpf *open_and_load(const struct record_opts *o, int targets_
 	if (!leak) {
 		bpf_program__set_autoload(skel->progs.free_enter, false);
 		bpf_program__set_autoload(skel->progs.munmap_enter, false);
+		bpf_program__set_autoload(skel->progs.on_exec, false);
 	}
 	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
 	if (!err)
@@ -289,6 +290,16 @@ static int alloc_attach(struct collector *c, const struct record_opts *o,
 		    snprintf(c->desc + used, used < sizeof(c->desc) ? sizeof(c->desc) - used : 0,
 			     "%s%s", used ? ", " : "", basename_of(path));
 	}
+	if (record_opts__has(o, EVENT_LEAK)) {
+		struct bpf_link *l = bpf_program__attach(c->skel->progs.on_exec);
+
+		err = l ? add_link(c, l) : -errno;
+		if (err) {
+			p_err("cannot attach to the sched_process_exec raw tracepoint: %s",
+			      strerror(-err));
+			goto out;
+		}
+	}
 	if (!c->nr_funcs) {
 		p_err("found no allocator functions to probe: name the target's allocator "
 		      "library with --alloc-lib PATH");
@@ -376,7 +387,7 @@ static void alloc_stop(struct collector *c, __u64 stop_ns)
 
 /* A process that exited while recording freed everything it had; only
  * the processes whose exit ends the recording keep theirs ("the end" is
- * their exit). */
+ * their exit). A process that exec'd lost what it had before. */
 static bool ended_recording(const struct collector *c, const struct record_opts *o, __u32 tgid)
 {
 	if (o->cmd && tgid == c->cmd_pid)
@@ -397,7 +408,9 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 	struct ember_alloc_addr a, next, *prev = NULL;
 	struct leak_table *t = leak_table__new();
 	struct collector_bufs *b = malloc(sizeof(*b));
+	int exec_fd = bpf_map__fd(c->skel->maps.exec_ts);
 	__u32 last_tgid = 0;
+	__u64 last_exec = 0;
 	bool last_alive = true;
 	int err = -ENOMEM;
 
@@ -414,8 +427,10 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 		if (a.tgid != last_tgid) {
 			last_tgid = a.tgid;
 			last_alive = ended_recording(c, o, a.tgid) || kill(a.tgid, 0) == 0;
+			if (bpf_map_lookup_elem(exec_fd, &a.tgid, &last_exec))
+				last_exec = 0;
 		}
-		if (!last_alive) {
+		if (!last_alive || l.ts < last_exec) {
 			c->leak.exited_blocks++;
 			continue;
 		}

@@ -66,7 +66,7 @@ extern const struct collector_ops alloc_collector_ops;
 
 /* Live blocks the leak profile leaves out, and why. */
 struct alloc_leak_stats {
-	__u64 exited_blocks; /* of processes that exited before the end */
+	__u64 exited_blocks; /* of processes that exited (or exec'd) before the end */
 	__u64 young_blocks;  /* younger than --min-age */
 	__u64 young_bytes;
 };

@@ -308,7 +308,7 @@ static void print_alloc_summary(const struct record *r, enum ember_event e, cons
 	p_info("leak (%s): %" PRId64 " bytes in %" PRId64
 	       " blocks outstanding at the end in %zu stacks, oldest %.1f s%s; left out: %" PRIu64
 	       " blocks (%" PRIu64 " bytes) younger than --min-age, %" PRIu64
-	       " of processes that exited; %" PRIu64
+	       " of processes that exited or exec'd since; %" PRIu64
 	       " frees of blocks not seen allocated%s and %" PRIu64
 	       " munmaps of untracked ranges ignored, %s, %s",
 	       describe(r, &alloc_collector_ops), profile__total(p, 0), profile__total(p, 1),
