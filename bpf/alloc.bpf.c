@@ -42,21 +42,23 @@ const volatile __u32 self_tgid = 0;    /* ember itself, never profiled */
  * are told to stop first and removed while the profile is written. */
 volatile __u32 stopped = 0;
 
-/* An allocator call in progress on a thread, by TID. */
+/* An allocator call in progress on a thread: task-local storage, one
+ * pointer away from the task, cheaper than a hash lookup on every call. */
 struct pending {
 	__u64 size;
 	__u64 old;    /* realloc's old block */
 	__u64 memptr; /* posix_memalign's result pointer */
 	__u64 sp;     /* stack pointer at entry */
-	__u64 ret;    /* return address at entry */
 	__u32 kind;
 	__u32 depth; /* allocator calls nested inside this one */
+	__u32 active;
+	__u32 pad;
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pending);
 } pending SEC(".maps");
 
@@ -102,7 +104,11 @@ struct {
 } sampler SEC(".maps");
 
 /* Uprobe programs can be preempted (they run with migration, not
- * preemption, disabled), so a per-CPU counter needs an atomic add. */
+ * preemption, disabled): a per-CPU counter needs an atomic add to be
+ * exact. The counts on every call (allocations, frees) take the
+ * non-atomic stat_inc; a preemption between its load and store could
+ * lose one increment, a price paid for ~20 ns a call. The rare ones
+ * (losses) are exact. */
 static __always_inline void stat_add(__u32 id)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &id);
@@ -186,7 +192,7 @@ static __always_inline void release(__u32 tgid, __u64 ptr)
 	struct ember_alloc_addr a = { .ptr = ptr, .tgid = tgid };
 
 	if (bpf_map_delete_elem(&live, &a) == 0)
-		stat_add(EMBER_STAT_FREES);
+		stat_inc(EMBER_STAT_FREES);
 	else
 		stat_add(EMBER_STAT_FREE_UNKNOWN);
 }
@@ -200,17 +206,17 @@ static __always_inline void record(void *ctx, __u32 tgid, __u64 ptr, __u64 size,
 	bool lost;
 
 	if (!sample(size, &bytes, &count)) {
-		stat_add(EMBER_STAT_SAMPLED_OUT);
+		stat_inc(EMBER_STAT_SAMPLED_OUT);
 		return;
 	}
-	stat_add(EMBER_STAT_ALLOCS);
+	stat_inc(EMBER_STAT_ALLOCS);
 	key.tgid = tgid;
 	if (want_user) {
-		key.user_stack = store_stack(ctx, SCRATCH_ALLOC, BPF_F_USER_STACK, &lost);
+		key.user_stack = store_user_stack_fp(ctx, SCRATCH_ALLOC, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_USER_LOST;
 	}
-	read_process_name((struct task_struct *)bpf_get_current_task(), key.comm);
+	read_process_name_btf(bpf_get_current_task_btf(), key.comm);
 	if (count_allocs)
 		add_alloc_count(&key, bytes, count);
 	if (track_live) {
@@ -228,27 +234,20 @@ static __always_inline void record(void *ctx, __u32 tgid, __u64 ptr, __u64 size,
 }
 
 /*
- * The thread's call in progress, if this call runs inside it: deeper on
- * the stack, or at the same depth reached by a tail call (the outer call's
- * return address then already points at the kernel's return trampoline).
- * A pending call whose return was never seen (the kernel drops return
- * probes past a nesting limit) is stale and does not count.
+ * The thread's call in progress, if this call runs inside it (deeper on
+ * the stack). A call in progress at the same depth or above has returned
+ * without its return probe firing (the kernel drops return probes past a
+ * nesting limit; a tail call from one allocator entry point into another
+ * looks the same and is best counted once, as the inner call): it is
+ * replaced.
  */
-static __always_inline struct pending *outer_call(__u32 tid, __u64 sp, bool count_stale)
+static __always_inline struct pending *outer_call(struct pending *p, __u64 sp, bool count_stale)
 {
-	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
-	__u64 ret = 0;
-
-	if (!p)
+	if (!p || !p->active)
 		return NULL;
 	if (sp < p->sp)
 		return p;
-	if (sp == p->sp) {
-		bpf_probe_read_user(&ret, sizeof(ret), (void *)sp);
-		if (ret != p->ret)
-			return p;
-	}
-	if (count_stale)
+	if (count_stale && sp > p->sp)
 		stat_add(EMBER_STAT_PENDING_STALE);
 	return NULL;
 }
@@ -258,28 +257,34 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 {
 	__u64 id = bpf_get_current_pid_tgid(), sp = PT_REGS_SP(ctx);
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	struct pending *outer, p = {};
+	struct pending *p;
 
 	if (stopped || tgid == self_tgid || !is_target(tgid, tid))
 		return 0;
-	outer = outer_call(tid, sp, true);
-	if (outer) {
-		outer->depth++;
-		stat_add(EMBER_STAT_ALLOC_NESTED);
+	p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p) {
+		stat_add(EMBER_STAT_PENDING_FULL);
+		return 0;
+	}
+	if (outer_call(p, sp, true)) {
+		p->depth++;
+		stat_inc(EMBER_STAT_ALLOC_NESTED);
 		return 0;
 	}
 	/* Only anonymous, non-stack mappings are heap-like allocations;
 	 * others still count as calls in progress above. */
-	if (kind == EMBER_ALLOC_MMAP && !size)
+	if (kind == EMBER_ALLOC_MMAP && !size) {
+		p->active = 0;
 		return 0;
-	p.size = size;
-	p.old = old;
-	p.memptr = memptr;
-	p.kind = kind;
-	p.sp = sp;
-	bpf_probe_read_user(&p.ret, sizeof(p.ret), (void *)sp);
-	if (bpf_map_update_elem(&pending, &tid, &p, BPF_ANY))
-		stat_add(EMBER_STAT_PENDING_FULL);
+	}
+	p->size = size;
+	p->old = old;
+	p->memptr = memptr;
+	p->kind = kind;
+	p->sp = sp;
+	p->depth = 0;
+	p->active = 1;
 	return 0;
 }
 
@@ -343,18 +348,18 @@ SEC("uretprobe")
 int BPF_KRETPROBE(alloc_return, __u64 ret)
 {
 	__u64 id = bpf_get_current_pid_tgid(), ptr = ret;
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tgid = id >> 32;
 	struct pending *pp, p;
 
-	pp = bpf_map_lookup_elem(&pending, &tid);
-	if (!pp || stopped)
+	pp = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
+	if (!pp || !pp->active || stopped)
 		return 0;
 	if (pp->depth) {
 		pp->depth--; /* an inner call's return */
 		return 0;
 	}
 	p = *pp;
-	bpf_map_delete_elem(&pending, &tid);
+	pp->active = 0;
 
 	if (p.kind == EMBER_ALLOC_POSIX_MEMALIGN) {
 		ptr = 0;
@@ -378,9 +383,11 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 
 /* Inside an allocator call of this thread (realloc freeing the old block
  * itself, free unmapping a large chunk): the outer call accounts for it. */
-static __always_inline bool nested(struct pt_regs *ctx, __u32 tid)
+static __always_inline bool nested(struct pt_regs *ctx)
 {
-	return outer_call(tid, PT_REGS_SP(ctx), false) != NULL;
+	struct pending *p = bpf_task_storage_get(&pending, bpf_get_current_task_btf(), 0, 0);
+
+	return outer_call(p, PT_REGS_SP(ctx), false) != NULL;
 }
 
 SEC("uprobe")
@@ -392,8 +399,8 @@ int BPF_KPROBE(free_enter, __u64 ptr)
 	 * the one that allocated it, and only target blocks are live. */
 	if (!ptr || !track_live || stopped)
 		return 0;
-	if (nested(ctx, (__u32)id)) {
-		stat_add(EMBER_STAT_ALLOC_NESTED);
+	if (nested(ctx)) {
+		stat_inc(EMBER_STAT_ALLOC_NESTED);
 		return 0;
 	}
 	release(id >> 32, ptr);
@@ -407,7 +414,7 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 	struct ember_alloc_addr a = { .ptr = addr, .tgid = id >> 32 };
 	struct ember_alloc_live *l, rest;
 
-	if (!track_live || stopped || nested(ctx, (__u32)id))
+	if (!track_live || stopped || nested(ctx))
 		return 0;
 	l = bpf_map_lookup_elem(&live, &a);
 	if (!l || !(l->flags & EMBER_LIVE_MMAP)) {

@@ -7,6 +7,7 @@
 #ifndef EMBER_STACKS_BPF_H
 #define EMBER_STACKS_BPF_H
 
+#include <bpf/bpf_tracing.h>
 #include "ember_abi.h"
 #include "stats.bpf.h"
 
@@ -45,6 +46,33 @@ static __always_inline __u64 mix64(__u64 h)
 	return h;
 }
 
+/* Store the n frames in buf under their hash; see store_stack. */
+static __always_inline __u64 store_frames(struct ember_stack *buf, int n, bool user, bool *lost)
+{
+	__u64 h;
+	int err;
+
+	/* user and kernel stacks never share a key */
+	h = user ? 0x75736572ULL : 0x6b65726eULL;
+	for (int i = 0; i < EMBER_MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		h = mix64(h ^ buf->ips[i]);
+	}
+	h = mix64(h ^ n);
+	if (!h)
+		h = 1;
+	if (bpf_map_lookup_elem(&stacks, &h))
+		return h;
+	err = bpf_map_update_elem(&stacks, &h, buf, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		stat_inc(EMBER_STAT_STACKS_FULL);
+		*lost = true;
+		return 0;
+	}
+	return h;
+}
+
 /*
  * Take the current user (BPF_F_USER_STACK) or kernel stack and return its
  * key in the stacks map: 0 when there is no such stack (a kernel thread's
@@ -55,9 +83,8 @@ static __always_inline __u64 store_stack(void *ctx, __u32 slot, __u64 flags, boo
 {
 	bool user = flags & BPF_F_USER_STACK;
 	struct ember_stack *buf;
-	__u64 h;
 	long len;
-	int n, err;
+	int n;
 
 	*lost = false;
 	buf = bpf_map_lookup_elem(&stack_scratch, &slot);
@@ -74,28 +101,51 @@ static __always_inline __u64 store_stack(void *ctx, __u32 slot, __u64 flags, boo
 		}
 		return 0;
 	}
-	n = len / sizeof(__u64);
-	/* user and kernel stacks never share a key */
-	h = user ? 0x75736572ULL : 0x6b65726eULL;
-	for (int i = 0; i < EMBER_MAX_STACK_DEPTH; i++) {
-		if (i >= n)
-			break;
-		h = mix64(h ^ buf->ips[i]);
-	}
-	h = mix64(h ^ n);
-	if (!h)
-		h = 1;
-	if (bpf_map_lookup_elem(&stacks, &h))
-		return h;
 	/* bpf_get_stack zeroes the buffer past the copied frames, so the
 	 * stored entry is zero-terminated for userspace. */
-	err = bpf_map_update_elem(&stacks, &h, buf, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		stat_inc(EMBER_STAT_STACKS_FULL);
-		*lost = true;
+	n = len / sizeof(__u64);
+	return store_frames(buf, n, user, lost);
+}
+
+
+/*
+ * The user stack by frame pointers, walked here rather than by
+ * bpf_get_stack: from a uprobe the kernel's walk costs ~0.9 us for a few
+ * frames, this one a fraction. Starts at the user registers of a probe:
+ * the leaf is regs->ip, then each frame's saved return address, while
+ * the saved frame pointers climb the stack. Same key and storage as
+ * store_stack; the stored entry is zero-terminated.
+ */
+static __always_inline __u64 store_user_stack_fp(struct pt_regs *regs, __u32 slot, bool *lost)
+{
+	struct ember_stack *buf;
+	struct {
+		__u64 next;
+		__u64 ret;
+	} frame;
+	__u64 fp = PT_REGS_FP(regs);
+	int n = 1;
+
+	*lost = false;
+	buf = bpf_map_lookup_elem(&stack_scratch, &slot);
+	if (!buf)
 		return 0;
+	buf->ips[0] = PT_REGS_IP(regs);
+	for (int i = 1; i < EMBER_MAX_STACK_DEPTH; i++) {
+		if (!fp || fp & 7 || bpf_probe_read_user(&frame, sizeof(frame), (void *)fp))
+			break;
+		if (!frame.ret)
+			break;
+		buf->ips[i] = frame.ret;
+		n = i + 1;
+		/* frames lie at rising addresses; anything else is not a frame */
+		if (frame.next <= fp)
+			break;
+		fp = frame.next;
 	}
-	return h;
+	if (n < EMBER_MAX_STACK_DEPTH)
+		buf->ips[n] = 0;
+	return store_frames(buf, n, true, lost);
 }
 
 #endif

@@ -31,4 +31,20 @@ static __always_inline void read_process_name(struct task_struct *t, char comm[E
 	BPF_CORE_READ_STR_INTO((char(*)[EMBER_COMM_LEN])comm, t, group_leader, comm);
 }
 
+/*
+ * The same from a trusted task pointer (bpf_get_current_task_btf, in
+ * programs that may use it): plain loads the verifier turns into faulting
+ * loads, no helper calls; ~100 ns cheaper, which counts on every malloc.
+ */
+static __always_inline void read_process_name_btf(struct task_struct *t,
+						  char comm[EMBER_COMM_LEN])
+{
+	struct task_struct *leader = t->group_leader;
+	__u64 *dst = (__u64 *)comm;
+
+	_Static_assert(EMBER_COMM_LEN == 16, "comm is copied as two words");
+	dst[0] = *(__u64 *)&leader->comm[0];
+	dst[1] = *(__u64 *)&leader->comm[8];
+}
+
 #endif
