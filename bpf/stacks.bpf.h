@@ -107,7 +107,6 @@ static __always_inline __u64 store_stack(void *ctx, __u32 slot, __u64 flags, boo
 	return store_frames(buf, n, user, lost);
 }
 
-
 /*
  * The user stack by frame pointers, walked here rather than by
  * bpf_get_stack: from a uprobe the kernel's walk costs ~0.9 us for a few

@@ -36,8 +36,7 @@ static __always_inline void read_process_name(struct task_struct *t, char comm[E
  * programs that may use it): plain loads the verifier turns into faulting
  * loads, no helper calls; ~100 ns cheaper, which counts on every malloc.
  */
-static __always_inline void read_process_name_btf(struct task_struct *t,
-						  char comm[EMBER_COMM_LEN])
+static __always_inline void read_process_name_btf(struct task_struct *t, char comm[EMBER_COMM_LEN])
 {
 	struct task_struct *leader = t->group_leader;
 	__u64 *dst = (__u64 *)comm;
