@@ -90,6 +90,13 @@ struct {
 	__type(value, __u64);
 } exec_ts SEC(".maps");
 
+/* munmaps of anything but a whole live mapping, for userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 65536);
+	__type(value, struct ember_munmap);
+} munmaps SEC(".maps");
+
 /* --sample-bytes: bytes left until the next sample point, per CPU. */
 struct sampler {
 	__s64 left;
@@ -412,29 +419,23 @@ int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ember_alloc_addr a = { .ptr = addr, .tgid = id >> 32 };
-	struct ember_alloc_live *l, rest;
+	struct ember_munmap m = { .addr = addr, .len = len, .tgid = id >> 32 };
+	struct ember_alloc_live *l;
 
 	if (!track_live || stopped || nested(ctx))
 		return 0;
+	/* The usual case, a mapping unmapped whole, is settled here. */
 	l = bpf_map_lookup_elem(&live, &a);
-	if (!l || !(l->flags & EMBER_LIVE_MMAP)) {
-		/* libc's own mappings (free of a large chunk...) */
-		stat_add(EMBER_STAT_MUNMAP_UNTRACKED);
-		return 0;
-	}
-	len = (len + 4095) & ~4095ULL;
-	if (len < l->bytes) {
-		/* the head unmapped: the tail lives on, same stack */
-		rest = *l;
-		rest.bytes -= len;
+	if (l && (l->flags & EMBER_LIVE_MMAP) && ((len + 4095) & ~4095ULL) >= l->bytes) {
 		bpf_map_delete_elem(&live, &a);
-		a.ptr += len;
-		if (bpf_map_update_elem(&live, &a, &rest, BPF_ANY))
-			stat_add(EMBER_STAT_LIVE_FULL);
+		stat_inc(EMBER_STAT_FREES);
 		return 0;
 	}
-	bpf_map_delete_elem(&live, &a);
-	stat_add(EMBER_STAT_FREES);
+	/* Part of one, several, or none of ours (libc unmapping a large
+	 * chunk): replayed over the live mappings at the end. */
+	m.ts = bpf_ktime_get_ns();
+	if (bpf_map_push_elem(&munmaps, &m, 0))
+		stat_add(EMBER_STAT_MUNMAP_LOST);
 	return 0;
 }
 

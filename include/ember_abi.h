@@ -119,6 +119,16 @@ _Static_assert(sizeof(struct ember_alloc_live) == 56, "ember_alloc_live ABI chan
  * sampled, so bytes is its length. */
 #define EMBER_LIVE_MMAP (1u << 8)
 
+/* A munmap the BPF side could not settle alone (see munmap_log.h). */
+struct ember_munmap {
+	__u64 addr;
+	__u64 len;
+	__u64 ts;
+	__u32 tgid;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ember_munmap) == 32, "ember_munmap ABI changed");
+
 /* Allocations per stack (-e alloc). */
 struct ember_alloc_value {
 	__u64 bytes; /* requested bytes, or their estimate */
@@ -158,7 +168,8 @@ _Static_assert(sizeof(struct ember_alloc_value) == 16, "ember_alloc_value ABI ch
 	X(SAMPLED_OUT, "sampled_out", "allocations skipped by --sample-bytes")                     \
 	X(FREES, "frees", "live blocks freed (leak)")                                              \
 	X(FREE_UNKNOWN, "free_unknown", "frees of blocks not seen allocated (ignored)")            \
-	X(MUNMAP_UNTRACKED, "munmap_untracked", "munmaps of ranges not seen mapped (ignored)")     \
+	X(MUNMAP_UNTRACKED, "munmap_untracked", "(userspace) munmaps of ranges not seen mapped")   \
+	X(MUNMAP_LOST, "munmap_lost", "munmap not replayed: its queue was full")                   \
 	X(LIVE_FULL, "live_full", "live block lost: live map full (--max-live)")                   \
 	X(PENDING_FULL, "pending_full", "allocation lost: too many threads in allocator calls")    \
 	X(PENDING_STALE, "pending_stale", "allocator calls whose return was never seen")           \

@@ -22,6 +22,7 @@
 #include "alloc_sites.h"
 #include "collector.h"
 #include "leak_table.h"
+#include "munmap_log.h"
 #include "log.h"
 #include "stack_builder.h"
 #include "targets.h"
@@ -407,15 +408,21 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 	__u64 min_age_ns = (__u64)(o->min_age * 1e9);
 	struct ember_alloc_addr a, next, *prev = NULL;
 	struct leak_table *t = leak_table__new();
+	struct munmap_log *ml = munmap_log__new();
 	struct collector_bufs *b = malloc(sizeof(*b));
+	struct ember_munmap m;
 	int exec_fd = bpf_map__fd(c->skel->maps.exec_ts);
 	__u32 last_tgid = 0;
 	__u64 last_exec = 0;
 	bool last_alive = true;
 	int err = -ENOMEM;
 
-	if (!t || !b)
+	if (!t || !b || !ml)
 		goto out;
+	while (!bpf_map_lookup_and_delete_elem(bpf_map__fd(c->skel->maps.munmaps), NULL, &m)) {
+		if (munmap_log__add(ml, m.tgid, m.addr, m.len, m.ts))
+			goto out;
+	}
 	while (bpf_map_get_next_key(live_fd, prev, &next) == 0) {
 		struct ember_alloc_live l;
 		struct ember_stack_key key = {};
@@ -434,6 +441,11 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 			c->leak.exited_blocks++;
 			continue;
 		}
+		if (l.flags & EMBER_LIVE_MMAP) {
+			l.bytes = munmap_log__remaining(ml, a.tgid, a.ptr, l.bytes, l.ts);
+			if (!l.bytes)
+				continue;
+		}
 		if (l.ts < c->stop_ns && c->stop_ns - l.ts < min_age_ns) {
 			c->leak.young_blocks++;
 			c->leak.young_bytes += l.bytes;
@@ -446,6 +458,7 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 		if (leak_table__add(t, &key, l.bytes, l.count, l.ts))
 			goto out;
 	}
+	c->leak.munmap_untracked = munmap_log__unmatched(ml);
 	err = 0;
 	for (size_t i = 0; i < leak_table__size(t) && !err; i++) {
 		const struct leak_entry *e = leak_table__entry(t, i);
@@ -462,6 +475,7 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 	}
 out:
 	leak_table__free(t);
+	munmap_log__free(ml);
 	free(b);
 	return err;
 }
@@ -483,6 +497,7 @@ static int alloc_drain(struct collector *c, const struct record_opts *o, collect
 static void alloc_read_stats(struct collector *c, __u64 *stats)
 {
 	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
+	stats[EMBER_STAT_MUNMAP_UNTRACKED] += c->leak.munmap_untracked;
 }
 
 static const char *alloc_describe(struct collector *c)

@@ -69,6 +69,7 @@ struct alloc_leak_stats {
 	__u64 exited_blocks; /* of processes that exited (or exec'd) before the end */
 	__u64 young_blocks;  /* younger than --min-age */
 	__u64 young_bytes;
+	__u64 munmap_untracked; /* munmaps that covered no live mapping */
 };
 /* Only for a collector made by alloc_collector_ops. */
 void alloc_collector__leak_stats(const struct collector *c, struct alloc_leak_stats *st);

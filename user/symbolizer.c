@@ -63,6 +63,11 @@ struct proc {
 	struct map *maps; /* sorted by start, non-overlapping */
 	size_t nr;
 	size_t cap;
+	/* The images before exec: stacks taken then (an allocation counted
+	 * before the exec) are still named, by the newest image holding the
+	 * address when the current one does not. Newest last. */
+	struct map *old;
+	size_t nr_old;
 	struct proc *next;
 };
 
@@ -125,6 +130,7 @@ void symbolizer__free(struct symbolizer *s)
 		for (; p; p = n) {
 			n = p->next;
 			free(p->maps);
+			free(p->old);
 			free(p);
 		}
 	}
@@ -316,7 +322,7 @@ static int insert_map(struct proc *p, const struct map *m)
 	return 0;
 }
 
-static const struct map *find_map(const struct proc *p, __u64 addr)
+static const struct map *find_current_map(const struct proc *p, __u64 addr)
 {
 	size_t lo = 0, hi = p->nr;
 
@@ -331,6 +337,17 @@ static const struct map *find_map(const struct proc *p, __u64 addr)
 	if (lo && addr < p->maps[lo - 1].end)
 		return &p->maps[lo - 1];
 	return NULL;
+}
+
+/* The current image's map of addr, else the newest older image's. */
+static const struct map *find_map(const struct proc *p, __u64 addr)
+{
+	const struct map *m = find_current_map(p, addr);
+
+	for (size_t i = p->nr_old; !m && i-- > 0;)
+		if (p->old[i].start <= addr && addr < p->old[i].end)
+			m = &p->old[i];
+	return m;
 }
 
 int symbolizer__scan_pid(struct symbolizer *s, __u32 tgid, __u64 time)
@@ -450,8 +467,19 @@ void symbolizer__exec(struct symbolizer *s, __u32 tgid, __u64 time)
 		p->last_exec = time;
 	p->has_exec = true;
 	for (i = 0, j = 0; i < p->nr; i++) {
-		if (p->maps[i].time >= p->last_exec)
+		if (p->maps[i].time >= p->last_exec) {
 			p->maps[j++] = p->maps[i];
+			continue;
+		}
+		/* kept for stacks of the old image; dropped if out of memory */
+		if (p->nr_old < 4096) {
+			struct map *n = realloc(p->old, (p->nr_old + 1) * sizeof(*n));
+
+			if (n) {
+				p->old = n;
+				p->old[p->nr_old++] = p->maps[i];
+			}
+		}
 	}
 	p->nr = j;
 }

@@ -433,16 +433,20 @@ static void test_mapping_history(void **state)
 	symbolizer__fork(s, 999, 4, 45); /* unknown parent */
 	assert_false(symbolizer__knows(s, 4));
 
-	/* exec: older maps go, stale records are ignored, newer ones kept. */
+	/* exec: older maps leave the current image but still name addresses
+	 * the new image does not map (stacks taken before the exec); stale
+	 * records are ignored, newer ones kept and preferred. */
 	symbolizer__mmap(s, 2, 0x70000, 0x1000, 0, NULL, 0, "/x/new", 70);
 	symbolizer__exec(s, 2, 60);
-	expect_map(s, 2, 0x10000, NULL, 0);
-	expect_map(s, 2, 0x28000, NULL, 0);
+	expect_map(s, 2, 0x10000, "/x/A", 0);
+	expect_map(s, 2, 0x28000, "/x/B", 0x108000);
 	expect_map(s, 2, 0x70000, "/x/new", 0);
+	expect_map(s, 2, 0x90000, NULL, 0);
 	symbolizer__mmap(s, 2, 0x10000, 0x1000, 0, NULL, 0, "/x/stale", 55);
-	expect_map(s, 2, 0x10000, NULL, 0);
+	expect_map(s, 2, 0x10000, "/x/A", 0);
 	symbolizer__mmap(s, 2, 0x10000, 0x1000, 0x3000, NULL, 0, "/x/fresh", 65);
 	expect_map(s, 2, 0x10800, "/x/fresh", 0x3800);
+	expect_map(s, 2, 0x11800, "/x/A", 0x1800);
 	/* An older exec record does not move the exec time back. */
 	symbolizer__exec(s, 2, 50);
 	expect_map(s, 2, 0x10800, "/x/fresh", 0x3800);
