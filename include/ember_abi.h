@@ -171,7 +171,7 @@ _Static_assert(sizeof(struct ember_alloc_value) == 16, "ember_alloc_value ABI ch
 	X(MUNMAP_UNTRACKED, "munmap_untracked", "(userspace) munmaps of ranges not seen mapped")   \
 	X(MUNMAP_LOST, "munmap_lost", "munmap not replayed: its queue was full")                   \
 	X(LIVE_FULL, "live_full", "live block lost: live map full (--max-live)")                   \
-	X(PENDING_FULL, "pending_full", "allocation lost: too many threads in allocator calls")    \
+	X(PENDING_FULL, "pending_full", "allocator call untracked: no memory for thread state")    \
 	X(PENDING_STALE, "pending_stale", "allocator calls whose return was never seen")           \
 	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
 	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")

@@ -286,9 +286,9 @@ static void print_alloc_summary(const struct record *r, enum ember_event e, cons
 	snprintf(losses, sizeof(losses),
 		 "%" PRIu64 " lost (%" PRIu64 " stacks-map full, %" PRIu64
 		 " counts-map full, %" PRIu64 " live-map full, %" PRIu64
-		 " calls while too many threads were inside the "
-		 "allocator, %" PRIu64 " stack errors, %" PRIu64
-		 " program runs skipped by the kernel), %" PRIu64 " returns never seen",
+		 " allocator calls untracked (no memory for a thread's state), %" PRIu64
+		 " stack errors, %" PRIu64 " program runs skipped by the kernel), %" PRIu64
+		 " returns never seen",
 		 (uint64_t)(bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] +
 			    bpf[EMBER_STAT_LIVE_FULL] + bpf[EMBER_STAT_PENDING_FULL] +
 			    bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_STACK_MISSING] +
@@ -299,7 +299,7 @@ static void print_alloc_summary(const struct record *r, enum ember_event e, cons
 		 (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)bpf[EMBER_STAT_PENDING_STALE]);
 	if (e == EVENT_ALLOC) {
 		p_info("alloc (%s): %" PRId64 " allocations, %" PRId64
-		       " bytes in %.1f s%s, %" PRIu64 " failed, %s, %s",
+		       " bytes in %.2f s%s, %" PRIu64 " failed, %s, %s",
 		       describe(r, &alloc_collector_ops), profile__total(p, 1),
 		       profile__total(p, 0), secs, est, (uint64_t)bpf[EMBER_STAT_ALLOC_FAILED],
 		       losses, trunc);
