@@ -266,6 +266,52 @@ static const char *describe(const struct record *r, const struct collector_ops *
 }
 
 /* One stderr line per event: what was measured, and every loss. */
+/* The largest leaks on stderr: what the folded file cannot show (block
+ * counts, the oldest block's age) for the stacks that matter most. */
+static void print_top_leaks(const struct profile *p)
+{
+	enum {
+		TOP = 5,
+		TAIL = 4
+	};
+	size_t top[TOP], n = 0;
+	struct profile_stack st, other;
+
+	for (size_t i = 0; i < profile__nr_stacks(p); i++) {
+		size_t k;
+
+		profile__stack(p, i, &st);
+		for (k = n; k > 0; k--) {
+			profile__stack(p, top[k - 1], &other);
+			if (other.values[0] >= st.values[0])
+				break;
+			if (k < TOP)
+				top[k] = top[k - 1];
+		}
+		if (k < TOP) {
+			top[k] = i;
+			if (n < TOP)
+				n++;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		char frames[512];
+		size_t used = 0;
+		unsigned int first;
+
+		profile__stack(p, top[i], &st);
+		first = st.nr_frames > TAIL + 1 ? st.nr_frames - TAIL : 1;
+		frames[0] = 0;
+		for (unsigned int f = first; f < st.nr_frames && used < sizeof(frames); f++)
+			used += snprintf(frames + used, sizeof(frames) - used, "%s%s",
+					 f > first ? ";" : "", st.frames[f].name);
+		fprintf(stderr,
+			"ember:   %" PRId64 " bytes in %" PRId64 " blocks, oldest %.1f s: %s%s%s\n",
+			st.values[0], st.values[1], st.values[2] / 1e9, st.frames[0].name,
+			first > 1 ? ";...;" : ";", frames);
+	}
+}
+
 /* The alloc and leak lines: what was counted, what was left out, lost. */
 static void print_alloc_summary(const struct record *r, enum ember_event e, const __u64 *bpf,
 				double secs, const char *trunc)
@@ -317,6 +363,7 @@ static void print_alloc_summary(const struct record *r, enum ember_event e, cons
 	       (uint64_t)bpf[EMBER_STAT_FREE_UNKNOWN],
 	       r->o.sample_bytes ? " (mostly unsampled ones)" : "",
 	       (uint64_t)bpf[EMBER_STAT_MUNMAP_UNTRACKED], losses, trunc);
+	print_top_leaks(p);
 }
 
 static void print_summary(const struct record *r, const __u64 *bpf, double secs,
