@@ -136,6 +136,30 @@ struct ember_alloc_value {
 };
 _Static_assert(sizeof(struct ember_alloc_value) == 16, "ember_alloc_value ABI changed");
 
+/* ---- latency histograms (bpf/latency.bpf.c, user/latency.c) ---- */
+
+/* Machine-wide latency histograms: run-queue (wakeup to running) and
+ * block I/O (issue to completion). Bucket i holds [2^i, 2^(i+1))
+ * microseconds, bucket 0 also everything under 1 us, the last one is
+ * open-ended. */
+#define EMBER_LATENCY_BUCKETS 32
+
+enum ember_latency_kind {
+	EMBER_LATENCY_RUNQ = 0,
+	EMBER_LATENCY_BIO = 1,
+	EMBER_LATENCY_KINDS,
+};
+
+/* One histogram, per CPU in the hists map (index: ember_latency_kind). */
+struct ember_latency_hist {
+	__u64 count;
+	__u64 sum_ns;
+	__u64 buckets[EMBER_LATENCY_BUCKETS];
+};
+_Static_assert(sizeof(struct ember_latency_hist) == 272, "ember_latency_hist ABI changed");
+
+/* ---- end of latency histograms ---- */
+
 /*
  * Every BPF-side outcome that is not a clean sample gets a counter, so the
  * profile can say how far to trust it. X-macro: one list, expanded into the
@@ -173,6 +197,10 @@ _Static_assert(sizeof(struct ember_alloc_value) == 16, "ember_alloc_value ABI ch
 	X(LIVE_FULL, "live_full", "live block lost: live map full (--max-live)")                   \
 	X(PENDING_FULL, "pending_full", "allocator call untracked: no memory for thread state")    \
 	X(PENDING_STALE, "pending_stale", "allocator calls whose return was never seen")           \
+	X(RUNQ_FULL, "runq_full", "run-queue wait lost: latency start map full")                   \
+	X(RUNQ_NO_START, "runq_no_start", "thread ran, no wakeup seen (runnable before start)")    \
+	X(BIO_FULL, "bio_full", "block I/O lost: latency start map full")                          \
+	X(BIO_NO_START, "bio_no_start", "block I/O completed with no issue seen (issued before)")  \
 	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
 	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")
 

@@ -32,6 +32,7 @@
 #include "profile.h"
 #include "record.h"
 #include "record_opts.h"
+#include "resources.h"
 #include "stack_builder.h"
 #include "symbolizer.h"
 #include "targets.h"
@@ -559,6 +560,7 @@ int record__main(int argc, char **argv)
 	__u64 bpf_stats[EMBER_STAT_MAX] = {};
 	struct sigaction sa = {};
 	struct attach_info ai = {};
+	struct resources *res = NULL;
 	bool *cpus = NULL, *online = NULL;
 	int nr_cpus, err, exit_code = 1, cmd_status = 0, targets_fd;
 	bool cmd_done = false;
@@ -609,6 +611,9 @@ int record__main(int argc, char **argv)
 			goto oom;
 		goto cleanup;
 	}
+	res = resources__new(o);
+	if (!res)
+		goto cleanup;
 
 	libbpf_set_print(libbpf_print);
 	sa.sa_handler = on_signal; /* no SA_RESTART: let poll return EINTR */
@@ -697,6 +702,15 @@ int record__main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t_attached);
 	p_debug(1, "attached in %.1f ms", elapsed_s(&t_start, &t_attached) * 1e3);
 
+	/* The resource baseline: the targets as they are before they run. */
+	if (cmd)
+		resources__add_root(res, command__pid(cmd));
+	for (int i = 0; i < o->nr_pids; i++)
+		resources__add_root(res, o->pids[i]);
+	if (o->tid)
+		resources__add_root(res, tgid);
+	resources__tick(res, ts_ns(&t_attached) / 1e9);
+
 	if (o->cmd) {
 		err = command__release(cmd);
 		if (err) {
@@ -726,11 +740,18 @@ int record__main(int argc, char **argv)
 		}
 		if (stop_signal)
 			break;
+		if (resources__due_ms(res, ts_ns(&now) / 1e9) < timeout)
+			timeout = resources__due_ms(res, ts_ns(&now) / 1e9);
 		err = mmap_tracker__poll(tracker, timeout);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		resources__tick(res, ts_ns(&now) / 1e9);
 		if (err < 0 && err != -EINTR)
 			p_debug(1, "side-band poll: %s", strerror(-err));
 		if (stop_signal)
 			break;
+		/* its last figures, read from the zombie before it is reaped */
+		if (cmd && command__exited(cmd))
+			resources__finish(res, ts_ns(&now) / 1e9);
 		if (cmd && command__reap(cmd, &cmd_status, 0)) {
 			cmd_done = true;
 			break;
@@ -749,6 +770,7 @@ int record__main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t_stop);
 	for (int i = 0; i < r.nr_coll; i++)
 		r.ops[i]->stop(r.coll[i], ts_ns(&t_stop));
+	resources__finish(res, ts_ns(&t_stop) / 1e9);
 	bpf_link__destroy(fork_link);
 	fork_link = NULL;
 	/* Records written before the stop may still sit in the buffers. */
@@ -771,6 +793,7 @@ int record__main(int argc, char **argv)
 
 	for (int i = 0; i < r.nr_coll; i++)
 		r.ops[i]->read_stats(r.coll[i], bpf_stats);
+	resources__stats(res, bpf_stats);
 	collector__add_stats(bpf_map__fd(tskel->maps.stats), bpf_stats);
 	mmap_tracker__stats(tracker, &ts);
 	symbolizer__stats(r.sym, &ss);
@@ -779,6 +802,8 @@ int record__main(int argc, char **argv)
 		sum_builder_stats(&r, &sbs);
 		print_stats(bpf_stats, &sbs, &ts, &ss);
 	}
+	if (resources__report(res))
+		goto cleanup;
 	exit_code = 0;
 
 	if (cmd) {
@@ -797,6 +822,7 @@ oom:
 cleanup:
 	for (int i = 0; i < r.nr_coll; i++)
 		r.ops[i]->free(r.coll[i]);
+	resources__free(res);
 	bpf_link__destroy(fork_link);
 	if (cmd && exit_code != 0 && !cmd_done)
 		command__kill(cmd, SIGKILL);

@@ -39,6 +39,8 @@ enum {
 	OPT_SAMPLE_BYTES,
 	OPT_ALLOC_LIB,
 	OPT_MAX_LIVE,
+	OPT_INTERVAL,
+	OPT_SUMMARY,
 };
 
 static const struct option long_opts[] = {
@@ -64,6 +66,9 @@ static const struct option long_opts[] = {
 	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "alloc-lib", required_argument, NULL, OPT_ALLOC_LIB },
 	{ "max-live", required_argument, NULL, OPT_MAX_LIVE },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "summary", required_argument, NULL, OPT_SUMMARY },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -122,6 +127,9 @@ void record__usage(FILE *out)
 	    "      --user-only         user stacks only\n"
 	    "      --kernel-only       sample only kernel code, kernel stacks only\n"
 	    "      --per-pid           root frame is name-PID instead of name\n"
+	    "      --interval SECONDS  resource summary: /proc sampled this often (default 1)\n"
+	    "      --summary FILE      write the resource time series and summary as JSON\n"
+	    "  -q, --quiet             no resource summary on stderr\n"
 	    "      --stats             print every drop and error counter\n"
 	    "      --stack-storage N   unique stacks the kernel can hold, per event\n"
 	    "                          (default 4096 per CPU, 8192 to 65536)\n"
@@ -217,10 +225,11 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 	o->stack_storage = default_capacity();
 	o->max_entries = default_capacity();
 	o->max_live = 1u << 20;
+	o->interval = 1.0;
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so CMD's own options stay its. */
-	while ((c = getopt_long(argc, argv, "+ap:t:F:d:o:C:e:v", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ap:t:F:d:o:C:e:vq", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->all = true;
@@ -334,6 +343,22 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 				    "bad --max-live '%s': give a number from 64 to 67108864",
 				    optarg);
 			o->max_live = v;
+			break;
+		case OPT_INTERVAL:
+			errno = 0;
+			o->interval = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(o->interval >= 0.05) ||
+			    !(o->interval <= 3600))
+				return usage_error(
+				    "bad --interval '%s': give SECONDS from 0.05 to 3600", optarg);
+			break;
+		case OPT_SUMMARY:
+			if (!*optarg)
+				return usage_error("empty --summary file name%s", "");
+			o->summary_path = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
 			break;
 		case 'v':
 			log__set_verbosity(log__verbosity() + 1);

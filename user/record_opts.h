@@ -39,6 +39,10 @@ struct record_opts {
 	const char **alloc_libs; /* --alloc-lib, in order given */
 	int nr_alloc_libs;
 	unsigned int max_live; /* live blocks the kernel can track */
+	/* resource summary */
+	double interval;	  /* seconds between /proc samples */
+	const char *summary_path; /* --summary FILE.json */
+	bool quiet;		  /* -q: no resource summary on stderr */
 };
 
 static inline bool record_opts__allocs(const struct record_opts *o)

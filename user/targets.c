@@ -210,6 +210,16 @@ bool command__reap(struct command *c, int *status, int timeout_ms)
 	}
 }
 
+bool command__exited(struct command *c)
+{
+	siginfo_t si = {};
+
+	if (c->reaped)
+		return true;
+	/* WNOWAIT: it stays a zombie, its /proc figures still readable */
+	return waitid(P_PID, c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == c->pid;
+}
+
 void command__kill(struct command *c, int sig)
 {
 	if (c && !c->reaped && c->pid > 0)

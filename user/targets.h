@@ -27,6 +27,9 @@ int command__release(struct command *c);
 /* Non-blocking reap: true once it exited; *status is the exit code ember
  * should return (its exit status, or 128+signal). */
 bool command__reap(struct command *c, int *status, int timeout_ms);
+/* Has it exited? It is not reaped: a zombie's /proc figures (CPU time,
+ * I/O) can still be read. */
+bool command__exited(struct command *c);
 void command__kill(struct command *c, int sig);
 /* Kills a never-released child; frees. */
 void command__free(struct command *c);

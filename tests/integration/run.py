@@ -730,6 +730,8 @@ def main():
     suite.addTests(loader.loadTestsFromModule(test_offcpu))
     import test_alloc
     suite.addTests(loader.loadTestsFromModule(test_alloc))
+    import test_resources
+    suite.addTests(loader.loadTestsFromModule(test_resources))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())
