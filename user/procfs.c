@@ -511,9 +511,12 @@ static int parse_diskstats_line(const char *p, const char *end, struct disk_stat
 	return 0;
 }
 
-int procfs__parse_diskstats(const char *text, struct disk_stat **out, int *n)
+typedef int (*line_parser)(const char *line, const char *end, void *elem);
+
+/* One element per line that parses; lines that do not are skipped. */
+static int parse_lines(const char *text, size_t size, line_parser fn, void **out, int *n)
 {
-	struct disk_stat *arr = NULL;
+	char *arr = NULL;
 	int nr = 0, cap = 0;
 
 	if (!out || !n)
@@ -523,21 +526,34 @@ int procfs__parse_diskstats(const char *text, struct disk_stat **out, int *n)
 	if (!text)
 		return -EINVAL;
 	for (const char *line = text, *end, *next; *line; line = next) {
-		struct disk_stat d;
+		char elem[256];
 
 		end = line_end(line);
 		next = *end ? end + 1 : end;
-		if (parse_diskstats_line(line, end, &d))
+		if (size > sizeof(elem) || fn(line, end, elem))
 			continue;
-		if (grow((void **)&arr, &cap, nr, sizeof(*arr))) {
+		if (grow((void **)&arr, &cap, nr, size)) {
 			free(arr);
 			return -ENOMEM;
 		}
-		arr[nr++] = d;
+		memcpy(arr + (size_t)nr++ * size, elem, size);
 	}
 	*out = arr;
 	*n = nr;
 	return 0;
+}
+
+_Static_assert(sizeof(struct disk_stat) <= 256 && sizeof(struct net_stat) <= 256,
+	       "parse_lines parses into a 256-byte element");
+
+static int disk_line(const char *line, const char *end, void *elem)
+{
+	return parse_diskstats_line(line, end, elem);
+}
+
+int procfs__parse_diskstats(const char *text, struct disk_stat **out, int *n)
+{
+	return parse_lines(text, sizeof(**out), disk_line, (void **)out, n);
 }
 
 bool procfs__is_disk(const char *sysfs_root, const struct disk_stat *d)
@@ -601,33 +617,14 @@ static int parse_net_dev_line(const char *line, const char *end, struct net_stat
 	return 0;
 }
 
+static int net_line(const char *line, const char *end, void *elem)
+{
+	return parse_net_dev_line(line, end, elem);
+}
+
 int procfs__parse_net_dev(const char *text, struct net_stat **out, int *n)
 {
-	struct net_stat *arr = NULL;
-	int nr = 0, cap = 0;
-
-	if (!out || !n)
-		return -EINVAL;
-	*out = NULL;
-	*n = 0;
-	if (!text)
-		return -EINVAL;
-	for (const char *line = text, *end, *next; *line; line = next) {
-		struct net_stat s;
-
-		end = line_end(line);
-		next = *end ? end + 1 : end;
-		if (parse_net_dev_line(line, end, &s))
-			continue;
-		if (grow((void **)&arr, &cap, nr, sizeof(*arr))) {
-			free(arr);
-			return -ENOMEM;
-		}
-		arr[nr++] = s;
-	}
-	*out = arr;
-	*n = nr;
-	return 0;
+	return parse_lines(text, sizeof(**out), net_line, (void **)out, n);
 }
 
 /* --- /proc/PID/stat ---------------------------------------------------- */
