@@ -41,14 +41,14 @@ struct collector {
 	char desc[256];
 };
 
-static struct alloc_bpf *open_and_load(const struct record_opts *o, int targets_fd)
+static int load_skel(struct collector *c, const struct record_opts *o, int targets_fd)
 {
 	bool leak = record_opts__has(o, EVENT_LEAK), alloc = record_opts__has(o, EVENT_ALLOC);
 	struct alloc_bpf *skel = alloc_bpf__open();
 	int err;
 
 	if (!skel)
-		return NULL;
+		return errno ? -errno : -ENOMEM;
 	/* Probes are attached to the target processes themselves; only a
 	 * single thread needs filtering, and ember itself with -a. */
 	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID : EMBER_FILTER_ALL;
@@ -70,27 +70,15 @@ static struct alloc_bpf *open_and_load(const struct record_opts *o, int targets_
 		err = alloc_bpf__load(skel);
 	if (err) {
 		alloc_bpf__destroy(skel);
-		errno = -err;
-		return NULL;
+		return err;
 	}
-	return skel;
+	c->skel = skel;
+	return 0;
 }
 
 static struct collector *alloc_load(const struct record_opts *o, int targets_fd)
 {
-	struct collector *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->skel = open_and_load(o, targets_fd);
-	if (!c->skel) {
-		int err = errno;
-
-		free(c);
-		errno = err;
-		return NULL;
-	}
-	return c;
+	return collector__new(sizeof(struct collector), load_skel, o, targets_fd);
 }
 
 static struct bpf_program *entry_program(struct alloc_bpf *skel, enum ember_alloc_kind kind)

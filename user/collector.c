@@ -8,6 +8,25 @@
 #include "collector.h"
 #include "stack_builder.h"
 
+struct collector *collector__new(size_t size,
+				 int (*load)(struct collector *c, const struct record_opts *o,
+					     int targets_fd),
+				 const struct record_opts *o, int targets_fd)
+{
+	struct collector *c = calloc(1, size);
+	int err;
+
+	if (!c)
+		return NULL;
+	err = load(c, o, targets_fd);
+	if (err) {
+		free(c);
+		errno = -err;
+		return NULL;
+	}
+	return c;
+}
+
 void collector__add_stats(int stats_fd, __u64 *stats)
 {
 	int nr_cpus = libbpf_num_possible_cpus();

@@ -74,6 +74,20 @@ struct alloc_leak_stats {
 /* Only for a collector made by alloc_collector_ops. */
 void alloc_collector__leak_stats(const struct collector *c, struct alloc_leak_stats *st);
 
+/* Allocate a collector of size bytes and fill it with load (which opens,
+ * configures and loads its skeleton; 0 or -errno). NULL with errno set. */
+struct collector *collector__new(size_t size,
+				 int (*load)(struct collector *c, const struct record_opts *o,
+					     int targets_fd),
+				 const struct record_opts *o, int targets_fd);
+
+/* How a collector that samples every thread filters: one thread (-t), the
+ * targets map (-p, -- CMD), or nothing (-a). */
+static inline __u32 collector__filter_mode(const struct record_opts *o)
+{
+	return o->tid ? EMBER_FILTER_TID : o->all ? EMBER_FILTER_ALL : EMBER_FILTER_TGID;
+}
+
 /* Sum a per-CPU stats map into stats[]. */
 void collector__add_stats(int stats_fd, __u64 *stats);
 struct bpf_object;

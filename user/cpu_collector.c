@@ -24,16 +24,14 @@ struct collector {
  * refill its per-CPU cache from a perf interrupt and drops stacks in
  * bursts (seen at the start of whole-machine profiles).
  */
-static struct cpu_bpf *open_and_load(const struct record_opts *o, int targets_fd)
+static int load_skel(struct collector *c, const struct record_opts *o, int targets_fd)
 {
 	struct cpu_bpf *skel = cpu_bpf__open();
 	int err;
 
 	if (!skel)
-		return NULL;
-	skel->rodata->filter_mode = o->tid   ? EMBER_FILTER_TID
-				    : o->all ? EMBER_FILTER_ALL
-					     : EMBER_FILTER_TGID;
+		return errno ? -errno : -ENOMEM;
+	skel->rodata->filter_mode = collector__filter_mode(o);
 	skel->rodata->target_tid = o->tid;
 	skel->rodata->want_user = !o->kernel_only;
 	skel->rodata->want_kernel = !o->user_only;
@@ -44,27 +42,15 @@ static struct cpu_bpf *open_and_load(const struct record_opts *o, int targets_fd
 		err = cpu_bpf__load(skel);
 	if (err) {
 		cpu_bpf__destroy(skel);
-		errno = -err;
-		return NULL;
+		return err;
 	}
-	return skel;
+	c->skel = skel;
+	return 0;
 }
 
 static struct collector *cpu_load(const struct record_opts *o, int targets_fd)
 {
-	struct collector *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->skel = open_and_load(o, targets_fd);
-	if (!c->skel) {
-		int err = errno;
-
-		free(c);
-		errno = err;
-		return NULL;
-	}
-	return c;
+	return collector__new(sizeof(struct collector), load_skel, o, targets_fd);
 }
 
 static int cpu_attach(struct collector *c, const struct record_opts *o,

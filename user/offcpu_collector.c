@@ -14,7 +14,6 @@ struct collector {
 	struct offcpu_bpf *skel;
 	struct bpf_link *link;
 	__u64 stop_ns;
-	__u64 min_ns, max_ns;
 	struct drain_stack_stats ds;
 };
 
@@ -23,16 +22,14 @@ struct collector {
  * the runqueue lock, where on-demand allocation cannot refill its cache
  * and fails.
  */
-static struct offcpu_bpf *open_and_load(const struct record_opts *o, int targets_fd)
+static int load_skel(struct collector *c, const struct record_opts *o, int targets_fd)
 {
 	struct offcpu_bpf *skel = offcpu_bpf__open();
 	int err;
 
 	if (!skel)
-		return NULL;
-	skel->rodata->filter_mode = o->tid   ? EMBER_FILTER_TID
-				    : o->all ? EMBER_FILTER_ALL
-					     : EMBER_FILTER_TGID;
+		return errno ? -errno : -ENOMEM;
+	skel->rodata->filter_mode = collector__filter_mode(o);
 	skel->rodata->target_tid = o->tid;
 	skel->rodata->want_user = !o->kernel_only;
 	skel->rodata->want_kernel = !o->user_only;
@@ -49,29 +46,15 @@ static struct offcpu_bpf *open_and_load(const struct record_opts *o, int targets
 		err = offcpu_bpf__load(skel);
 	if (err) {
 		offcpu_bpf__destroy(skel);
-		errno = -err;
-		return NULL;
+		return err;
 	}
-	return skel;
+	c->skel = skel;
+	return 0;
 }
 
 static struct collector *offcpu_load(const struct record_opts *o, int targets_fd)
 {
-	struct collector *c = calloc(1, sizeof(*c));
-
-	if (!c)
-		return NULL;
-	c->min_ns = o->min_block_us * 1000;
-	c->max_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
-	c->skel = open_and_load(o, targets_fd);
-	if (!c->skel) {
-		int err = errno;
-
-		free(c);
-		errno = err;
-		return NULL;
-	}
-	return c;
+	return collector__new(sizeof(struct collector), load_skel, o, targets_fd);
 }
 
 static int offcpu_attach(struct collector *c, const struct record_opts *o,
@@ -123,7 +106,9 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 		if (bpf_map_lookup_elem(start_fd, &tid, &s) || s.ts >= c->stop_ns)
 			continue;
 		col.value = c->stop_ns - s.ts;
-		if (col.value < c->min_ns || col.value > c->max_ns)
+		/* the same limits the BPF program applied */
+		if (col.value < c->skel->rodata->min_block_ns ||
+		    col.value > c->skel->rodata->max_block_ns)
 			continue;
 		collector__resolve(stacks_fd, &s.key, o, b, &rs, &c->ds);
 		col.stack = &rs;

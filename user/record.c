@@ -727,7 +727,7 @@ int record__main(int argc, char **argv)
 	 * costs ember CPU: a command's exit interrupts the wait (SIGCHLD),
 	 * only -p/-t need polling for their targets' exit. */
 	for (;;) {
-		int timeout = o->nr_pids || o->tid ? 250 : 1000;
+		int timeout = o->nr_pids || o->tid ? 250 : 1000, due_ms;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o->duration > 0) {
@@ -740,8 +740,9 @@ int record__main(int argc, char **argv)
 		}
 		if (stop_signal)
 			break;
-		if (resources__due_ms(res, ts_ns(&now) / 1e9) < timeout)
-			timeout = resources__due_ms(res, ts_ns(&now) / 1e9);
+		due_ms = resources__due_ms(res, ts_ns(&now) / 1e9);
+		if (due_ms < timeout)
+			timeout = due_ms;
 		err = mmap_tracker__poll(tracker, timeout);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		resources__tick(res, ts_ns(&now) / 1e9);
