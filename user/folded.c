@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "folded.h"
+#include "utf8.h"
 
 struct linebuf {
 	char *buf;
@@ -33,11 +34,20 @@ static int lb_put_frame(struct linebuf *lb, const char *s)
 {
 	for (; *s; s++) {
 		char c = *s;
+		size_t n = utf8__seq_len((const unsigned char *)s, 4);
 
+		/* and bytes that are not UTF-8: readers reject those */
 		if (c == ';')
 			c = ':';
-		else if ((unsigned char)c < 0x20 || c == 0x7f)
+		else if ((unsigned char)c < 0x20 || c == 0x7f || !n)
 			c = '?';
+		if (n > 1) {
+			for (size_t i = 0; i < n; i++)
+				if (lb_putc(lb, s[i]))
+					return -ENOMEM;
+			s += n - 1;
+			continue;
+		}
 		if (lb_putc(lb, c))
 			return -ENOMEM;
 	}

@@ -133,6 +133,24 @@ static void test_hostile_names_and_zero_values(void **state)
 	profile__free(p);
 }
 
+/* Readers reject invalid UTF-8, so the writer never emits it: bad bytes
+ * become '?', valid multi-byte characters stay. */
+static void test_invalid_utf8_replaced(void **state)
+{
+	struct profile *p = profile__new(types, 1);
+	char *out;
+	int err;
+
+	(void)state;
+	add(p, 3, 3, "caf\xc3\xa9", FRAME_PROCESS, 0, "x\xc3(\xff\xed\xa0\x80", FRAME_USER, 0,
+	    "\xe2\x82\xac\xf0\x9f\x94\xa5\xc3", FRAME_USER, 0);
+	out = write_to_string(p, 0, &err);
+	assert_int_equal(err, 0);
+	assert_string_equal(out, "caf\xc3\xa9;x?(????;\xe2\x82\xac\xf0\x9f\x94\xa5? 3\n");
+	free(out);
+	profile__free(p);
+}
+
 static void test_write_error_reported(void **state)
 {
 	struct profile *p = profile__new(types, 1);
@@ -208,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_write_error_reported),
 		cmocka_unit_test(test_big_profile_sorted_bytewise),
 		cmocka_unit_test(test_comments_first),
+		cmocka_unit_test(test_invalid_utf8_replaced),
 	};
 
 	return cmocka_run_group_tests_name("folded", tests, NULL, NULL);
