@@ -44,8 +44,8 @@ WARNINGS := -Wall -Wextra -Wformat=2 -Wformat-signedness -Wmissing-prototypes \
 CFLAGS   ?= -g -O2
 ALL_CFLAGS := $(CFLAGS) $(SANFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
 	      -Iinclude -Iuser -I$(OUTPUT) -DEMBER_VERSION='"$(VERSION)"' \
-	      $(shell $(PKG_CONFIG) --cflags libbpf libelf zlib 2>/dev/null) $(EXTRA_CFLAGS)
-LIBS     := $(shell $(PKG_CONFIG) --libs libbpf libelf zlib 2>/dev/null || echo -lbpf -lelf -lz)
+	      $(shell $(PKG_CONFIG) --cflags libbpf libelf zlib ncursesw 2>/dev/null) $(EXTRA_CFLAGS)
+LIBS     := $(shell $(PKG_CONFIG) --libs libbpf libelf zlib ncursesw 2>/dev/null || echo -lbpf -lelf -lz -lncursesw -ltinfo)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) $(EXTRA_LDFLAGS)
 
 # clang -target bpf does not search the host's multiarch include dir

@@ -160,6 +160,26 @@ _Static_assert(sizeof(struct ember_latency_hist) == 272, "ember_latency_hist ABI
 
 /* ---- end of latency histograms ---- */
 
+/* ---- ember top: per-process figures for the live view ---- */
+
+/* One process (by tgid), cumulative since the first sample: userspace
+ * takes differences between refreshes, so nothing is reset under a
+ * running program. */
+struct ember_top_proc {
+	__u64 samples;	 /* perf samples taken while one of its threads ran */
+	__u64 offcpu_ns; /* blocked time of its threads, counted at wakeup */
+	char comm[EMBER_COMM_LEN];
+};
+_Static_assert(sizeof(struct ember_top_proc) == 32, "ember_top_proc ABI changed");
+
+/* A thread blocked now: since when, and whose. */
+struct ember_top_block {
+	__u64 ts;
+	__u32 tgid;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ember_top_block) == 16, "ember_top_block ABI changed");
+
 /*
  * Every BPF-side outcome that is not a clean sample gets a counter, so the
  * profile can say how far to trust it. X-macro: one list, expanded into the
@@ -201,6 +221,8 @@ _Static_assert(sizeof(struct ember_latency_hist) == 272, "ember_latency_hist ABI
 	X(RUNQ_NO_START, "runq_no_start", "thread ran, no wakeup seen (runnable before start)")    \
 	X(BIO_FULL, "bio_full", "block I/O lost: latency start map full")                          \
 	X(BIO_NO_START, "bio_no_start", "block I/O completed with no issue seen (issued before)")  \
+	X(TOP_PROCS_FULL, "top_procs_full", "top: process not counted: process map full")          \
+	X(TOP_BLOCKS_FULL, "top_blocks_full", "top: blocked time lost: blocked-threads map full")  \
 	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
 	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")
 

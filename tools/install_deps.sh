@@ -3,7 +3,7 @@
 # benchmarks need. Safe to run again: apt skips what is already there.
 set -euo pipefail
 
-PKGS=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+PKGS=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev
       libcmocka-dev binutils elfutils python3 linux-perf bpftrace clang-format
       heaptrack)
 

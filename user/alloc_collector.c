@@ -482,6 +482,13 @@ static int alloc_drain(struct collector *c, const struct record_opts *o, collect
 	return err;
 }
 
+static int alloc_peek(struct collector *c, const struct record_opts *o, collector_sink sink,
+		      void *ctx)
+{
+	return collector__drain_counts(SOURCE_ALLOC, bpf_map__fd(c->skel->maps.alloc_counts),
+				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+}
+
 static void alloc_read_stats(struct collector *c, __u64 *stats)
 {
 	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
@@ -516,6 +523,7 @@ const struct collector_ops alloc_collector_ops = {
 	.attach = alloc_attach,
 	.stop = alloc_stop,
 	.drain = alloc_drain,
+	.peek = alloc_peek,
 	.read_stats = alloc_read_stats,
 	.describe = alloc_describe,
 	.free = alloc_free,

@@ -53,6 +53,11 @@ struct collector_ops {
 	void (*stop)(struct collector *c, __u64 stop_ns);
 	int (*drain)(struct collector *c, const struct record_opts *o, collector_sink sink,
 		     void *ctx);
+	/* Live views: the totals so far, to the same sink, without stopping
+	 * (counts only: no open off-CPU intervals, no live blocks). Each call
+	 * gives the totals since attach again. */
+	int (*peek)(struct collector *c, const struct record_opts *o, collector_sink sink,
+		    void *ctx);
 	/* Adds this collector's BPF counters into stats[EMBER_STAT_MAX]. */
 	void (*read_stats)(struct collector *c, __u64 *stats);
 	/* One summary phrase, e.g. "cpu-clock at 99 Hz (software ...)". */

@@ -103,6 +103,7 @@ const struct collector_ops cpu_collector_ops = {
 	.attach = cpu_attach,
 	.stop = cpu_stop,
 	.drain = cpu_drain,
+	.peek = cpu_drain,
 	.read_stats = cpu_read_stats,
 	.describe = cpu_describe,
 	.free = cpu_free,

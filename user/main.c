@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "record.h"
+#include "top.h"
 
 struct cmd {
 	const char *name;
@@ -11,6 +12,7 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "record", record__main },
+	{ "top", top__main },
 };
 
 static void usage(FILE *out)
@@ -20,6 +22,8 @@ static void usage(FILE *out)
 		     "Commands:\n"
 		     "  record   profile on-CPU, off-CPU or wall-clock time into folded stacks\n"
 		     "           (ember record --help)\n"
+		     "  top      live view: machine, processes by CPU and off-CPU time, hot\n"
+		     "           functions (ember top --help)\n"
 		     "\n"
 		     "  ember --version | --help\n"
 		     "\n"

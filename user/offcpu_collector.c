@@ -121,13 +121,19 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 	return err;
 }
 
+static int offcpu_peek(struct collector *c, const struct record_opts *o, collector_sink sink,
+		       void *ctx)
+{
+	return collector__drain_counts(SOURCE_OFFCPU, bpf_map__fd(c->skel->maps.offcpu_counts),
+				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+}
+
 static int offcpu_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
 			void *ctx)
 {
 	int err;
 
-	err = collector__drain_counts(SOURCE_OFFCPU, bpf_map__fd(c->skel->maps.offcpu_counts),
-				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+	err = offcpu_peek(c, o, sink, ctx);
 	return err ? err : drain_open_intervals(c, o, sink, ctx);
 }
 
@@ -157,6 +163,7 @@ const struct collector_ops offcpu_collector_ops = {
 	.attach = offcpu_attach,
 	.stop = offcpu_stop,
 	.drain = offcpu_drain,
+	.peek = offcpu_peek,
 	.read_stats = offcpu_read_stats,
 	.describe = offcpu_describe,
 	.free = offcpu_free,

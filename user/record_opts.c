@@ -211,13 +211,10 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-int record_opts__parse(int argc, char **argv, struct record_opts *o)
+void record_opts__defaults(struct record_opts *o)
 {
-	unsigned int max_rate = env_check__max_sample_rate();
-	unsigned long v;
-	char *end;
-	int c;
-
+	memset(o, 0, sizeof(*o));
+	o->events = 1u << EVENT_CPU;
 	o->freq = 99;
 	o->state_mask = EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE;
 	/* Unique stacks grow with the samples taken, so with the CPUs:
@@ -226,6 +223,16 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 	o->max_entries = default_capacity();
 	o->max_live = 1u << 20;
 	o->interval = 1.0;
+}
+
+int record_opts__parse(int argc, char **argv, struct record_opts *o)
+{
+	unsigned int max_rate = env_check__max_sample_rate();
+	unsigned long v;
+	char *end;
+	int c;
+
+	record_opts__defaults(o);
 	optind = 1;
 	opterr = 0;
 	/* '+': stop at the first non-option, so CMD's own options stay its. */

@@ -50,6 +50,9 @@ static inline bool record_opts__allocs(const struct record_opts *o)
 	return o->events & ((1u << EVENT_ALLOC) | (1u << EVENT_LEAK));
 }
 
+/* Every option at its default (-e cpu, -F 99...): for other commands that
+ * run collectors. */
+void record_opts__defaults(struct record_opts *o);
 /* Parses argv (argv[0] is "record"); prints the error and returns -EINVAL
  * on bad usage. --help prints and exits. */
 int record_opts__parse(int argc, char **argv, struct record_opts *o);

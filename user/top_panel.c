@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "cpus.h"
+#include "log.h"
+#include "mmap_tracker.h"
+#include "proc_scan.h"
+#include "record_opts.h"
+#include "stack_builder.h"
+#include "stack_delta.h"
+#include "symbolizer.h"
+#include "targets.skel.h"
+#include "top_panel.h"
+
+/* Refreshes kept for the window; faster refreshes shorten it. */
+#define MAX_TICKS 64
+#define MAX_RETIRED 16
+
+struct tick {
+	struct profile *funcs; /* values: self, total */
+	double start;	       /* what was new between start and the read */
+};
+
+struct top_panel {
+	unsigned int freq;
+	double window_s;
+	enum top_panel_kind kind;
+	__u32 pid, pid_buf[1];
+	struct record_opts o;
+	bool *cpus;
+	int nr_cpus;
+	struct targets_bpf *targets;
+	const struct collector_ops *ops;
+	struct collector *coll;
+	struct stack_delta *delta;
+	struct symbolizer *sym;
+	struct mmap_tracker *tracker;
+	struct tick ticks[MAX_TICKS];
+	int nr_ticks; /* oldest first */
+	struct profile *merged;
+	struct top_func *funcs;
+	size_t nr_funcs;
+	double total, window;
+	double last; /* when the collector was last read (or started) */
+	struct top_panel_losses losses;
+	__u64 lost_before; /* losses of collectors already replaced */
+	char status[200];
+	/* collectors being freed in the background (probe removal waits
+	 * for the kernel) */
+	pthread_t retired[MAX_RETIRED];
+	int nr_retired;
+};
+
+static const struct value_type func_types[] = { { "self", "count", 0 }, { "total", "count", 0 } };
+
+struct top_panel *top_panel__new(unsigned int freq, double window_s)
+{
+	struct top_panel *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		goto oom;
+	p->freq = freq;
+	p->window_s = window_s;
+	p->nr_cpus = libbpf_num_possible_cpus();
+	if (p->nr_cpus <= 0) {
+		p_err("cannot count CPUs: %s", strerror(-p->nr_cpus));
+		goto fail;
+	}
+	p->cpus = calloc(p->nr_cpus, sizeof(*p->cpus));
+	if (!p->cpus)
+		goto oom;
+	if (cpulist__online(NULL, p->cpus, p->nr_cpus)) {
+		p_err("cannot read the online CPUs");
+		goto fail;
+	}
+	p->targets = targets_bpf__open();
+	if (p->targets) {
+		bpf_program__set_autoload(p->targets->progs.on_fork, false);
+		if (targets_bpf__load(p->targets)) {
+			targets_bpf__destroy(p->targets);
+			p->targets = NULL;
+		}
+	}
+	if (!p->targets) {
+		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the "
+		      "verifier's messages",
+		      strerror(errno));
+		goto fail;
+	}
+	p->sym = symbolizer__new(NULL);
+	if (!p->sym)
+		goto oom;
+	/* every process's mappings now, their changes as they happen */
+	p->tracker = mmap_tracker__new(p->sym, p->cpus, p->nr_cpus, true, false, -1);
+	if (!p->tracker)
+		goto fail;
+	proc_scan__all(p->sym);
+	return p;
+oom:
+	p_err("out of memory");
+fail:
+	top_panel__free(p);
+	return NULL;
+}
+
+static void *free_collector(void *arg)
+{
+	struct collector **cc = arg;
+	const struct collector_ops *ops = (const struct collector_ops *)cc[1];
+
+	ops->free(cc[0]);
+	free(cc);
+	return NULL;
+}
+
+/* Stop the running collector and free it in the background: removing
+ * uprobes waits for the kernel a fraction of a second each. */
+static void retire(struct top_panel *p)
+{
+	struct collector **cc;
+
+	if (!p->coll)
+		return;
+	p->ops->stop(p->coll, mmap_tracker__now());
+	cc = malloc(2 * sizeof(*cc));
+	if (cc && p->nr_retired < MAX_RETIRED) {
+		cc[0] = p->coll;
+		cc[1] = (struct collector *)p->ops;
+		if (pthread_create(&p->retired[p->nr_retired], NULL, free_collector, cc) == 0) {
+			p->nr_retired++;
+			p->coll = NULL;
+			return;
+		}
+	}
+	free(cc);
+	p->ops->free(p->coll);
+	p->coll = NULL;
+}
+
+static void clear_window(struct top_panel *p)
+{
+	for (int i = 0; i < p->nr_ticks; i++)
+		profile__free(p->ticks[i].funcs);
+	p->nr_ticks = 0;
+	profile__free(p->merged);
+	p->merged = NULL;
+	free(p->funcs);
+	p->funcs = NULL;
+	p->nr_funcs = 0;
+	p->total = p->window = 0;
+}
+
+void top_panel__free(struct top_panel *p)
+{
+	if (!p)
+		return;
+	retire(p);
+	for (int i = 0; i < p->nr_retired; i++)
+		pthread_join(p->retired[i], NULL);
+	clear_window(p);
+	stack_delta__free(p->delta);
+	mmap_tracker__free(p->tracker);
+	symbolizer__free(p->sym);
+	targets_bpf__destroy(p->targets);
+	free(p->cpus);
+	free(p);
+}
+
+/* Load and attach the collector for the current kind and process. */
+static int start(struct top_panel *p)
+{
+	int targets_fd = bpf_map__fd(p->targets->maps.targets);
+	struct attach_info ai = { .cpus = p->cpus, .nr_cpus = p->nr_cpus };
+	__u32 key;
+	__u8 one = 1;
+	int err;
+
+	record_opts__defaults(&p->o);
+	p->o.freq = p->freq;
+	switch (p->kind) {
+	case TOP_PANEL_CPU:
+		p->ops = &cpu_collector_ops;
+		break;
+	case TOP_PANEL_OFFCPU:
+		/* where threads blocked, by the user function that called
+		 * into the kernel: the kernel part is always the scheduler */
+		p->ops = &offcpu_collector_ops;
+		p->o.events = 1u << EVENT_OFFCPU;
+		p->o.user_only = true;
+		break;
+	case TOP_PANEL_ALLOC:
+		p->ops = &alloc_collector_ops;
+		p->o.events = 1u << EVENT_ALLOC;
+		break;
+	}
+	if (p->pid) {
+		p->pid_buf[0] = p->pid;
+		p->o.pids = p->pid_buf;
+		p->o.nr_pids = 1;
+	} else {
+		p->o.all = true;
+	}
+	while (bpf_map_get_next_key(targets_fd, NULL, &key) == 0)
+		bpf_map_delete_elem(targets_fd, &key);
+	if (p->pid)
+		bpf_map_update_elem(targets_fd, &p->pid, &one, BPF_ANY);
+	stack_delta__free(p->delta);
+	p->delta = stack_delta__new();
+	if (!p->delta)
+		return -ENOMEM;
+	p->coll = p->ops->load(&p->o, targets_fd);
+	if (!p->coll) {
+		err = -errno;
+		snprintf(p->status, sizeof(p->status), "cannot load the %s programs: %s",
+			 p->ops->name, strerror(errno));
+		return err;
+	}
+	err = p->ops->attach(p->coll, &p->o, &ai);
+	if (err) {
+		snprintf(p->status, sizeof(p->status), "cannot attach the %s programs: %s",
+			 p->ops->name, strerror(-err));
+		p->ops->free(p->coll);
+		p->coll = NULL;
+		return err;
+	}
+	p->last = mmap_tracker__now() / 1e9;
+	return 0;
+}
+
+int top_panel__set(struct top_panel *p, enum top_panel_kind kind, __u32 pid)
+{
+	retire(p);
+	clear_window(p);
+	p->kind = kind;
+	p->pid = pid;
+	p->status[0] = '\0';
+	if (kind == TOP_PANEL_ALLOC && !pid) {
+		snprintf(p->status, sizeof(p->status),
+			 "allocations are per process: select one and press Enter");
+		return -EINVAL;
+	}
+	return start(p);
+}
+
+enum top_panel_kind top_panel__kind(const struct top_panel *p)
+{
+	return p->kind;
+}
+
+__u32 top_panel__pid(const struct top_panel *p)
+{
+	return p->pid;
+}
+
+struct tick_ctx {
+	struct top_panel *p;
+	struct stack_builder *sb;
+	int err;
+};
+
+/* One stack's gain since the last refresh, into this refresh's stacks. */
+static int add_new(void *ctx, const struct collected *c)
+{
+	struct tick_ctx *t = ctx;
+	__u64 delta;
+	int64_t v;
+	int err;
+
+	err = stack_delta__update(t->p->delta, c->key, c->value, &delta);
+	if (err || !delta)
+		return err;
+	if (c->stack->nr_user && !symbolizer__knows(t->p->sym, c->stack->tgid))
+		symbolizer__scan_pid(t->p->sym, c->stack->tgid, mmap_tracker__now());
+	v = (int64_t)delta;
+	return stack_builder__add(t->sb, c->stack, &v);
+}
+
+/* Stacks to functions: the leaf gets self, every function in the stack
+ * total, once even when it recurses. The root (the process) is not a
+ * function. */
+static bool same_func(const struct frame *a, const struct frame *b)
+{
+	return a->kind == b->kind && strcmp(a->name, b->name) == 0;
+}
+
+static int fold_functions(const struct profile *stacks, struct profile *funcs)
+{
+	for (size_t i = 0; i < profile__nr_stacks(stacks); i++) {
+		struct profile_stack st;
+		const struct frame *leaf;
+
+		profile__stack(stacks, i, &st);
+		if (st.nr_frames < 2)
+			continue;
+		leaf = &st.frames[st.nr_frames - 1];
+		for (unsigned int f = 1; f < st.nr_frames; f++) {
+			struct frame fr = st.frames[f];
+			int64_t v[2] = { same_func(&fr, leaf) ? st.values[0] : 0, st.values[0] };
+			bool seen = false;
+
+			for (unsigned int g = 1; g < f && !seen; g++)
+				seen = same_func(&st.frames[g], &fr);
+			if (seen)
+				continue;
+			fr.addr = 0;
+			if (profile__add(funcs, &fr, 1, v))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int cmp_funcs(const void *a, const void *b)
+{
+	const struct top_func *x = a, *y = b;
+
+	if (x->self != y->self)
+		return x->self < y->self ? 1 : -1;
+	if (x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* The window's functions: every kept refresh summed. */
+static int merge_window(struct top_panel *p, double now)
+{
+	int kept = 0;
+
+	for (int i = 0; i < p->nr_ticks; i++) {
+		if (p->ticks[i].start < now - p->window_s - 1e-3) {
+			profile__free(p->ticks[i].funcs);
+			continue;
+		}
+		p->ticks[kept++] = p->ticks[i];
+	}
+	p->nr_ticks = kept;
+	profile__free(p->merged);
+	free(p->funcs);
+	p->funcs = NULL;
+	p->nr_funcs = 0;
+	p->total = 0;
+	p->merged = profile__new(func_types, 2);
+	if (!p->merged)
+		return -ENOMEM;
+	for (int i = 0; i < p->nr_ticks; i++) {
+		const struct profile *f = p->ticks[i].funcs;
+
+		for (size_t s = 0; s < profile__nr_stacks(f); s++) {
+			struct profile_stack st;
+
+			profile__stack(f, s, &st);
+			if (profile__add(p->merged, st.frames, st.nr_frames, st.values))
+				return -ENOMEM;
+		}
+		p->total += profile__total(f, 0);
+	}
+	p->funcs = calloc(profile__nr_stacks(p->merged) + 1, sizeof(*p->funcs));
+	if (!p->funcs)
+		return -ENOMEM;
+	for (size_t s = 0; s < profile__nr_stacks(p->merged); s++) {
+		struct profile_stack st;
+		struct top_func *fn = &p->funcs[p->nr_funcs++];
+
+		profile__stack(p->merged, s, &st);
+		fn->name = st.frames[0].name;
+		fn->module = st.frames[0].module;
+		fn->kind = st.frames[0].kind;
+		fn->self = st.values[0];
+		fn->total = st.values[1];
+	}
+	qsort(p->funcs, p->nr_funcs, sizeof(*p->funcs), cmp_funcs);
+	p->window = p->nr_ticks ? now - p->ticks[0].start : 0;
+	return 0;
+}
+
+/* A collector whose maps filled up counts nothing new: start a fresh
+ * one (the window keeps what was read). */
+static void renew_if_full(struct top_panel *p)
+{
+	__u64 stats[EMBER_STAT_MAX] = {};
+
+	p->ops->read_stats(p->coll, stats);
+	p->losses.lost = p->lost_before + stats[EMBER_STAT_STACKS_FULL] +
+			 stats[EMBER_STAT_COUNTS_FULL] + stats[EMBER_STAT_USTACK_ERROR] +
+			 stats[EMBER_STAT_KSTACK_ERROR] + stats[EMBER_STAT_STACK_MISSING];
+	if (!stats[EMBER_STAT_STACKS_FULL] && !stats[EMBER_STAT_COUNTS_FULL])
+		return;
+	p->lost_before = p->losses.lost;
+	retire(p);
+	start(p);
+}
+
+int top_panel__refresh(struct top_panel *p, double now)
+{
+	struct tick_ctx t = { .p = p };
+	struct stack_builder_stats sbs;
+	struct profile *stacks = NULL, *funcs = NULL;
+	int err = -ENOMEM;
+
+	mmap_tracker__poll(p->tracker, 0);
+	if (!p->coll)
+		return 0;
+	stacks = profile__new(func_types, 1);
+	funcs = profile__new(func_types, 2);
+	t.sb = stacks ? stack_builder__new(stacks, p->sym, NULL) : NULL;
+	if (!t.sb || !funcs)
+		goto cleanup;
+	err = p->ops->peek(p->coll, &p->o, add_new, &t);
+	if (!err)
+		err = fold_functions(stacks, funcs);
+	if (err)
+		goto cleanup;
+	stack_builder__stats(t.sb, &sbs);
+	p->losses.truncated += sbs.truncated_depth + sbs.truncated_unwind;
+	p->losses.unnamed += sbs.unnamed_frames + sbs.unknown_frames;
+	if (p->nr_ticks == MAX_TICKS) {
+		profile__free(p->ticks[0].funcs);
+		memmove(p->ticks, p->ticks + 1, (MAX_TICKS - 1) * sizeof(*p->ticks));
+		p->nr_ticks--;
+	}
+	p->ticks[p->nr_ticks].funcs = funcs;
+	p->ticks[p->nr_ticks++].start = p->last;
+	p->last = now;
+	funcs = NULL;
+	err = merge_window(p, now);
+	renew_if_full(p);
+cleanup:
+	stack_builder__free(t.sb);
+	profile__free(stacks);
+	profile__free(funcs);
+	return err;
+}
+
+size_t top_panel__funcs(const struct top_panel *p, const struct top_func **out)
+{
+	*out = p->funcs;
+	return p->nr_funcs;
+}
+
+double top_panel__total(const struct top_panel *p)
+{
+	return p->total;
+}
+
+double top_panel__window(const struct top_panel *p)
+{
+	return p->window;
+}
+
+const char *top_panel__unit(const struct top_panel *p)
+{
+	return p->kind == TOP_PANEL_CPU ? "samples" : p->kind == TOP_PANEL_OFFCPU ? "ns" : "bytes";
+}
+
+const char *top_panel__status(const struct top_panel *p)
+{
+	return p->status[0] ? p->status : NULL;
+}
+
+void top_panel__losses(const struct top_panel *p, struct top_panel_losses *l)
+{
+	*l = p->losses;
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "collector.h"
+#include "cpus.h"
+#include "log.h"
+#include "sampler.h"
+#include "top.skel.h"
+#include "top_probe.h"
+
+struct top_probe {
+	struct top_bpf *skel;
+	struct sampler *sampler;
+	struct bpf_link *switch_link;
+	struct top_counter *counters;
+	size_t nr, cap;
+	char desc[96];
+};
+
+struct top_probe *top_probe__new(unsigned int freq)
+{
+	struct top_probe *p = calloc(1, sizeof(*p));
+	bool *cpus = NULL;
+	int nr_cpus, err;
+
+	if (!p)
+		goto oom;
+	nr_cpus = libbpf_num_possible_cpus();
+	if (nr_cpus <= 0) {
+		p_err("cannot count CPUs: %s", strerror(-nr_cpus));
+		goto fail;
+	}
+	cpus = calloc(nr_cpus, sizeof(*cpus));
+	if (!cpus)
+		goto oom;
+	err = cpulist__online(NULL, cpus, nr_cpus);
+	if (err) {
+		p_err("cannot read the online CPUs: %s", strerror(-err));
+		goto fail;
+	}
+	p->skel = top_bpf__open_and_load();
+	if (!p->skel) {
+		p_err("cannot load the top BPF programs: %s: run with -v for libbpf's and the "
+		      "verifier's messages",
+		      strerror(errno));
+		goto fail;
+	}
+	p->switch_link = bpf_program__attach(p->skel->progs.top_switch);
+	if (!p->switch_link) {
+		p_err("cannot attach to sched_switch: %s: off-CPU time needs raw tracepoints",
+		      strerror(errno));
+		goto fail;
+	}
+	p->sampler = sampler__open(cpus, nr_cpus, freq, false);
+	if (!p->sampler || sampler__attach(p->sampler, p->skel->progs.top_sample))
+		goto fail;
+	snprintf(p->desc, sizeof(p->desc), "%s at %u Hz%s", sampler__event_name(p->sampler), freq,
+		 sampler__is_hardware(p->sampler) ? "" : " (software event; no hardware PMU)");
+	free(cpus);
+	return p;
+oom:
+	p_err("out of memory");
+fail:
+	free(cpus);
+	top_probe__free(p);
+	return NULL;
+}
+
+void top_probe__free(struct top_probe *p)
+{
+	if (!p)
+		return;
+	sampler__free(p->sampler);
+	bpf_link__destroy(p->switch_link);
+	top_bpf__destroy(p->skel);
+	free(p->counters);
+	free(p);
+}
+
+const char *top_probe__describe(const struct top_probe *p)
+{
+	return p->desc;
+}
+
+static int cmp_tgid(const void *a, const void *b)
+{
+	const struct top_counter *x = a, *y = b;
+
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter **out, size_t *n)
+{
+	int procs_fd = bpf_map__fd(p->skel->maps.procs);
+	int blocked_fd = bpf_map__fd(p->skel->maps.blocked);
+	struct ember_top_block blk;
+	struct ember_top_proc v;
+	__u32 key, next, *prev = NULL;
+
+	/* Open blocks first, then the totals: a thread that wakes in
+	 * between is counted twice this once (a window of microseconds);
+	 * the other order would miss its whole block for a refresh. */
+	p->nr = 0;
+	while (bpf_map_get_next_key(procs_fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(procs_fd, &key, &v))
+			continue;
+		if (p->nr == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 256;
+			struct top_counter *c = realloc(p->counters, cap * sizeof(*c));
+
+			if (!c)
+				return -ENOMEM;
+			p->counters = c;
+			p->cap = cap;
+		}
+		p->counters[p->nr].tgid = key;
+		p->counters[p->nr].samples = v.samples;
+		p->counters[p->nr].offcpu_ns = v.offcpu_ns;
+		memcpy(p->counters[p->nr].comm, v.comm, EMBER_COMM_LEN);
+		p->counters[p->nr].comm[EMBER_COMM_LEN] = '\0';
+		p->nr++;
+	}
+	qsort(p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
+	prev = NULL;
+	while (bpf_map_get_next_key(blocked_fd, prev, &next) == 0) {
+		struct top_counter *c, k;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(blocked_fd, &key, &blk) || blk.ts >= now_ns)
+			continue;
+		k.tgid = blk.tgid;
+		c = bsearch(&k, p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
+		/* a process blocked since before its first sample or wakeup
+		 * has no entry yet: its time shows once it wakes */
+		if (c)
+			c->offcpu_ns += now_ns - blk.ts;
+	}
+	*out = p->counters;
+	*n = p->nr;
+	return 0;
+}
+
+void top_probe__forget(struct top_probe *p, __u32 tgid)
+{
+	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs), &tgid);
+}
+
+void top_probe__sweep(struct top_probe *p, const char *proc_root)
+{
+	int fd = bpf_map__fd(p->skel->maps.blocked);
+	__u32 key, last, *prev = NULL;
+	char path[64];
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		struct ember_top_block blk;
+
+		if (bpf_map_lookup_elem(fd, &key, &blk) == 0) {
+			snprintf(path, sizeof(path), "%s/%u/task/%u",
+				 proc_root ? proc_root : "/proc", blk.tgid, key);
+			/* resume from the last kept key: a deleted one is no
+			 * place to continue from */
+			if (access(path, F_OK) && errno == ENOENT) {
+				bpf_map_delete_elem(fd, &key);
+				continue;
+			}
+		}
+		last = key;
+		prev = &last;
+	}
+}
+
+void top_probe__stats(struct top_probe *p, __u64 *stats)
+{
+	struct drain_stack_stats none = {};
+
+	collector__read_stats(bpf_map__fd(p->skel->maps.stats), p->skel->obj, &none, stats);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * top_probe: the BPF side of ember top. Counts perf samples per process on
+ * every CPU and the time processes' threads spend blocked, both
+ * cumulative since attach, for the whole machine.
+ */
+#ifndef EMBER_TOP_PROBE_H
+#define EMBER_TOP_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include "ember_abi.h"
+
+struct top_probe;
+
+/* Cumulative figures of one process since attach. */
+struct top_counter {
+	__u32 tgid;
+	__u64 samples;
+	__u64 offcpu_ns; /* blocks ended, plus the part of open ones until now */
+	char comm[EMBER_COMM_LEN + 1];
+};
+
+/* Loads and attaches (sampling freq Hz on every online CPU). NULL with
+ * the error printed. */
+struct top_probe *top_probe__new(unsigned int freq);
+void top_probe__free(struct top_probe *p);
+/* "cpu-clock at 99 Hz (software event; no hardware PMU)" */
+const char *top_probe__describe(const struct top_probe *p);
+/* Every process seen so far, as of now_ns (CLOCK_MONOTONIC), sorted by
+ * tgid. *out is
+ * owned by the probe, valid until the next call. 0 or -errno. */
+int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter **out, size_t *n);
+/* A process is gone and its last figures were used: drop its entry. */
+void top_probe__forget(struct top_probe *p, __u32 tgid);
+/* Drop blocked-thread entries of threads that no longer exist (their
+ * wakeup will never come). */
+void top_probe__sweep(struct top_probe *p, const char *proc_root);
+/* Adds the BPF counters into stats[EMBER_STAT_MAX]. */
+void top_probe__stats(struct top_probe *p, __u64 *stats);
+
+#endif
