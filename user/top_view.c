@@ -56,10 +56,11 @@ static void header(struct out *o, const struct top_view_in *in)
 	int up = (int)s->uptime_s;
 	struct top_totals tt;
 
+	/* what keys change first: narrow screens cut the end */
 	put(o, TOP_ATTR_TITLE,
-	    "ember top - up %d:%02d:%02d, load %.2f %.2f %.2f, %s, every %.1f s, sort %s",
-	    up / 3600, up / 60 % 60, up % 60, s->load.one, s->load.five, s->load.fifteen, in->event,
-	    in->interval, top_sort__name(in->sort));
+	    "ember top - up %d:%02d:%02d, load %.2f %.2f %.2f, sort %s, every %.1f s, %s",
+	    up / 3600, up / 60 % 60, up % 60, s->load.one, s->load.five, s->load.fifteen,
+	    top_sort__name(in->sort), in->interval, in->event);
 	if (!s->rates) {
 		put(o, TOP_ATTR_NORMAL, "CPU  (first figures after one interval)");
 	} else {
