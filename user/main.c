@@ -2,6 +2,7 @@
 /* ember: where do this program's time and memory go? */
 #include <stdio.h>
 #include <string.h>
+#include "flamegraph.h"
 #include "record.h"
 
 struct cmd {
@@ -11,6 +12,7 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "record", record__main },
+	{ "flamegraph", flamegraph__main },
 };
 
 static void usage(FILE *out)
@@ -20,10 +22,14 @@ static void usage(FILE *out)
 		     "Commands:\n"
 		     "  record   profile on-CPU, off-CPU or wall-clock time into folded stacks\n"
 		     "           (ember record --help)\n"
+		     "  flamegraph\n"
+		     "           draw a folded-stack file as an interactive SVG flame graph\n"
+		     "           (ember flamegraph --help)\n"
 		     "\n"
 		     "  ember --version | --help\n"
 		     "\n"
-		     "Example: ember record -d 10 -o cpu.folded\n");
+		     "Example: ember record -d 10 -o cpu.folded\n"
+		     "         ember flamegraph cpu.folded -o cpu.svg\n");
 }
 
 int main(int argc, char **argv)
