@@ -6,6 +6,7 @@
 #   make SAN=1      ASan+UBSan build in build-san/
 #   make test       unit + integration tests, plain and sanitizer builds
 #   make bench      CPU profiling overhead against perf (bench-offcpu: off-CPU)
+#   make bench-flamegraph  SVG flame-graph drawing time against flamegraph.pl
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -67,7 +68,7 @@ WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
 .PHONY: all clean install uninstall test test-unit test-integration test-plain \
-	test-san deps vmlinux bench bench-offcpu bench-alloc format-check
+	test-san deps vmlinux bench bench-offcpu bench-alloc bench-flamegraph format-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -135,6 +136,9 @@ bench-offcpu: $(OUTPUT)/ember $(WORKLOAD_BINS)
 
 bench-alloc: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)tools/bench_alloc.sh $(OUTPUT)/ember $(OUTPUT)/workloads
+
+bench-flamegraph: $(OUTPUT)/ember
+	$(Q)tools/bench_flamegraph.sh $(OUTPUT)/ember
 
 deps:
 	$(Q)tools/install_deps.sh

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev
       libcmocka-dev binutils elfutils python3 linux-perf bpftrace clang-format
-      heaptrack tmux)
+      heaptrack tmux chromium)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,6 +2,7 @@
 /* ember: where do this program's time and memory go? */
 #include <stdio.h>
 #include <string.h>
+#include "flamegraph.h"
 #include "record.h"
 #include "top.h"
 
@@ -13,6 +14,7 @@ struct cmd {
 static const struct cmd commands[] = {
 	{ "record", record__main },
 	{ "top", top__main },
+	{ "flamegraph", flamegraph__main },
 };
 
 static void usage(FILE *out)
@@ -24,10 +26,14 @@ static void usage(FILE *out)
 		     "           (ember record --help)\n"
 		     "  top      live view: machine, processes by CPU and off-CPU time, hot\n"
 		     "           functions (ember top --help)\n"
+		     "  flamegraph\n"
+		     "           draw a folded-stack file as an interactive SVG flame graph\n"
+		     "           (ember flamegraph --help)\n"
 		     "\n"
 		     "  ember --version | --help\n"
 		     "\n"
-		     "Example: ember record -d 10 -o cpu.folded\n");
+		     "Example: ember record -d 10 -o cpu.folded\n"
+		     "         ember flamegraph cpu.folded -o cpu.svg\n");
 }
 
 int main(int argc, char **argv)

@@ -734,6 +734,8 @@ def main():
     suite.addTests(loader.loadTestsFromModule(test_resources))
     import test_top
     suite.addTests(loader.loadTestsFromModule(test_top))
+    import test_flamegraph
+    suite.addTests(loader.loadTestsFromModule(test_flamegraph))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())
