@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "record.h"
+#include "report_cmd.h"
 
 struct cmd {
 	const char *name;
@@ -11,6 +12,8 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "record", record__main },
+	{ "report", report__main },
+	{ "diff", diff__main },
 };
 
 static void usage(FILE *out)
@@ -20,6 +23,10 @@ static void usage(FILE *out)
 		     "Commands:\n"
 		     "  record   profile on-CPU, off-CPU or wall-clock time into folded stacks\n"
 		     "           (ember record --help)\n"
+		     "  report   a profile by function: self and total, or the call tree\n"
+		     "           (ember report --help)\n"
+		     "  diff     two profiles compared by function; exit 1 on a regression\n"
+		     "           (ember diff --help)\n"
 		     "\n"
 		     "  ember --version | --help\n"
 		     "\n"
