@@ -5,6 +5,7 @@
 #include "flamegraph.h"
 #include "record.h"
 #include "top.h"
+#include "report_cmd.h"
 
 struct cmd {
 	const char *name;
@@ -15,6 +16,8 @@ static const struct cmd commands[] = {
 	{ "record", record__main },
 	{ "top", top__main },
 	{ "flamegraph", flamegraph__main },
+	{ "report", report__main },
+	{ "diff", diff__main },
 };
 
 static void usage(FILE *out)
@@ -29,6 +32,10 @@ static void usage(FILE *out)
 		     "  flamegraph\n"
 		     "           draw a folded-stack file as an interactive SVG flame graph\n"
 		     "           (ember flamegraph --help)\n"
+		     "  report   a profile by function: self and total, or the call tree\n"
+		     "           (ember report --help)\n"
+		     "  diff     two profiles compared by function; exit 1 on a regression\n"
+		     "           (ember diff --help)\n"
 		     "\n"
 		     "  ember --version | --help\n"
 		     "\n"

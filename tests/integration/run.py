@@ -736,6 +736,8 @@ def main():
     suite.addTests(loader.loadTestsFromModule(test_top))
     import test_flamegraph
     suite.addTests(loader.loadTestsFromModule(test_flamegraph))
+    import test_report
+    suite.addTests(loader.loadTestsFromModule(test_report))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())
