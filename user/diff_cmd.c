@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "flamegraph.h"
 #include "func_diff.h"
+#include "output_file.h"
 #include "func_stats.h"
 #include "log.h"
 #include "profile.h"
@@ -36,34 +38,36 @@ struct side {
 	struct func_stats *s;
 };
 
-/*
- * ---- SVG differential flame graph: NOT BUILT YET --------------------------
- * The writer (user/flamegraph.h) comes from another branch; at merge this
- * becomes, with the same error handling:
- *
- *	struct flamegraph_opts fo = { .normalize = o->normalize, ... };
- *	struct output_file *f = output_file__open(o->svg);
- *
- *	if (!f)
- *		return -EIO;
- *	err = flamegraph__write_diff(before, after, &fo, output_file__stream(f));
- *	if (!err)
- *		err = output_file__commit(f);
- *	if (err)
- *		p_err("cannot write %s: %s", o->svg, strerror(-err));
- *	output_file__free(f);
- *	return err;
- *
- * (type: the value type index each side uses, see struct side).
- */
+/* The differential flame graph: AFTER's frames, coloured by the change
+ * from BEFORE. Both sides' value types are the same kind (checked by the
+ * caller); a pprof side may keep it at another index. */
 static int write_diff_svg(const struct side *before, const struct side *after,
 			  const struct report_opts *o)
 {
-	(void)before;
-	(void)after;
-	(void)o;
-	p_err("SVG output is not built yet");
-	return -ENOSYS;
+	struct flamegraph_opts fo;
+	struct profile *b = before->p;
+	struct output_file *f;
+	int err;
+
+	flamegraph_opts__init(&fo);
+	fo.normalize = o->normalize;
+	fo.type = after->type;
+	if (before->type != after->type) {
+		p_err("%s and %s keep this value at different places: give --type", before->path,
+		      after->path);
+		return -EINVAL;
+	}
+	f = output_file__open(o->svg);
+	if (!f)
+		return -EIO;
+	err = flamegraph__write_diff(b, after->p, &fo, output_file__stream(f));
+	if (!err)
+		err = output_file__commit(f);
+	if (err)
+		p_err("cannot write %s: %s: check free space and permissions", o->svg,
+		      strerror(-err));
+	output_file__free(f);
+	return err;
 }
 
 static int load(struct side *sd, const struct report_opts *o)

@@ -13,11 +13,8 @@ struct cmd {
 };
 
 static const struct cmd commands[] = {
-	{ "record", record__main },
-	{ "top", top__main },
-	{ "flamegraph", flamegraph__main },
-	{ "report", report__main },
-	{ "diff", diff__main },
+	{ "record", record__main }, { "top", top__main },   { "flamegraph", flamegraph__main },
+	{ "report", report__main }, { "diff", diff__main },
 };
 
 static void usage(FILE *out)
