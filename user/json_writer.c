@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "json_writer.h"
+#include "utf8.h"
 
 #define MAX_DEPTH 64
 
@@ -105,23 +106,6 @@ void json__array_end(struct json_writer *w)
 	close_level(w, ']');
 }
 
-/* Length of the valid UTF-8 sequence at p, 0 if invalid. */
-static int utf8_len(const unsigned char *p)
-{
-	int n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 ? 2 : 0;
-
-	if (!n || *p > 0xf4)
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	/* overlong 3- and 4-byte forms, surrogates, beyond U+10FFFF */
-	if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
-	    (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
 static void put_string(struct json_writer *w, const char *s)
 {
 	fputc('"', w->out);
@@ -147,7 +131,7 @@ static void put_string(struct json_writer *w, const char *s)
 			} else if (*p < 0x80) {
 				fputc(*p, w->out);
 			} else {
-				int n = utf8_len(p);
+				int n = utf8__len(p);
 
 				if (!n) {
 					fputs("\\ufffd", w->out);
