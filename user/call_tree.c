@@ -37,7 +37,7 @@ static int rehash(struct call_tree *t, size_t ncap)
 		return -ENOMEM;
 	for (size_t i = 1; i < t->nr; i++) {
 		const struct call_node *c = &t->nodes[i];
-		struct frame key = { c->name, c->module, 0, c->kind };
+		struct frame key = { .name = c->name, .module = c->module, .kind = c->kind };
 		size_t j = hash_key(t->parent[i], &key) & (ncap - 1);
 
 		while (n[j])

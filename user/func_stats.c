@@ -35,7 +35,9 @@ static int rehash(struct func_stats *s, size_t ncap)
 	if (!n)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nr; i++) {
-		struct frame key = { s->funcs[i].name, s->funcs[i].module, 0, s->funcs[i].kind };
+		struct frame key = { .name = s->funcs[i].name,
+				     .module = s->funcs[i].module,
+				     .kind = s->funcs[i].kind };
 		size_t j = hash_key(&key) & (ncap - 1);
 
 		while (n[j])

@@ -36,6 +36,12 @@ struct profile {
 
 	const char **comments; /* interned */
 	unsigned int nr_comments;
+
+	struct counter {
+		const char *name; /* interned */
+		int64_t value;
+	} * counters;
+	unsigned int nr_counters;
 };
 
 static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
@@ -143,6 +149,7 @@ void profile__free(struct profile *p)
 	free(p->strs);
 	free(p->types);
 	free(p->comments);
+	free(p->counters);
 	free(p->frames);
 	free(p->stacks);
 	free(p->values);
@@ -157,6 +164,7 @@ static uint64_t hash_frames(const struct frame *f, unsigned int nr)
 	for (unsigned int i = 0; i < nr; i++) {
 		h = hash_bytes(h, &f[i].name, sizeof(f[i].name));
 		h = hash_bytes(h, &f[i].module, sizeof(f[i].module));
+		h = hash_bytes(h, &f[i].build_id, sizeof(f[i].build_id));
 		h = hash_bytes(h, &f[i].addr, sizeof(f[i].addr));
 		h = hash_bytes(h, &f[i].kind, sizeof(f[i].kind));
 	}
@@ -167,7 +175,8 @@ static int frames_equal(const struct frame *a, const struct frame *b, unsigned i
 {
 	for (unsigned int i = 0; i < nr; i++) {
 		if (a[i].name != b[i].name || a[i].module != b[i].module ||
-		    a[i].addr != b[i].addr || a[i].kind != b[i].kind)
+		    a[i].build_id != b[i].build_id || a[i].addr != b[i].addr ||
+		    a[i].kind != b[i].kind)
 			return 0;
 	}
 	return 1;
@@ -208,7 +217,9 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 		tmp[i] = frames[i];
 		tmp[i].name = intern(p, frames[i].name ? frames[i].name : "[unknown]");
 		tmp[i].module = frames[i].module ? intern(p, frames[i].module) : NULL;
-		if (!tmp[i].name || (frames[i].module && !tmp[i].module))
+		tmp[i].build_id = frames[i].build_id ? intern(p, frames[i].build_id) : NULL;
+		if (!tmp[i].name || (frames[i].module && !tmp[i].module) ||
+		    (frames[i].build_id && !tmp[i].build_id))
 			goto out;
 	}
 
@@ -252,7 +263,8 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 		p->values = nv;
 		p->cap_stacks = ncap;
 	}
-	memcpy(&p->frames[p->nr_frames], tmp, nr_frames * sizeof(*tmp));
+	if (nr_frames) /* a profile of empty stacks has no frames array */
+		memcpy(&p->frames[p->nr_frames], tmp, nr_frames * sizeof(*tmp));
 	s = p->nr_stacks++;
 	p->stacks[s].first_frame = p->nr_frames;
 	p->stacks[s].nr_frames = nr_frames;
@@ -288,6 +300,42 @@ unsigned int profile__nr_comments(const struct profile *p)
 const char *profile__comment(const struct profile *p, unsigned int i)
 {
 	return i < p->nr_comments ? p->comments[i] : NULL;
+}
+
+int profile__set_counter(struct profile *p, const char *name, int64_t value)
+{
+	const char *s = intern(p, name);
+	struct counter *n;
+
+	if (!s)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < p->nr_counters; i++) {
+		if (p->counters[i].name == s) {
+			p->counters[i].value = value;
+			return 0;
+		}
+	}
+	n = realloc(p->counters, (p->nr_counters + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->counters = n;
+	n[p->nr_counters].name = s;
+	n[p->nr_counters++].value = value;
+	return 0;
+}
+
+unsigned int profile__nr_counters(const struct profile *p)
+{
+	return p->nr_counters;
+}
+
+const char *profile__counter(const struct profile *p, unsigned int i, int64_t *value)
+{
+	if (i >= p->nr_counters)
+		return NULL;
+	if (value)
+		*value = p->counters[i].value;
+	return p->counters[i].name;
 }
 
 unsigned int profile__nr_types(const struct profile *p)

@@ -23,8 +23,12 @@ enum frame_kind {
 
 struct frame {
 	const char *name;   /* display name: function, module+0xOFF or [unknown] */
-	const char *module; /* mapped file, NULL if none or kernel */
-	uint64_t addr;	    /* address (user: file offset when unnamed) */
+	const char *module; /* mapped file or "[kernel.kallsyms]"-style, NULL if none */
+	/* GNU build id of module in lowercase hex, NULL if unknown */
+	const char *build_id;
+	/* user: file offset in module (the same code in every process, whatever
+	 * its load address); kernel: the address; 0 for process and markers */
+	uint64_t addr;
 	enum frame_kind kind;
 };
 
@@ -63,6 +67,13 @@ int64_t profile__total(const struct profile *p, unsigned int type);
 int profile__add_comment(struct profile *p, const char *text);
 unsigned int profile__nr_comments(const struct profile *p);
 const char *profile__comment(const struct profile *p, unsigned int i);
+/* Named counters every writer carries besides the stacks: what was lost
+ * or left out while recording ("stacks_map_full", "truncated_stacks"...).
+ * Setting a name again replaces its value. 0 or -ENOMEM. */
+int profile__set_counter(struct profile *p, const char *name, int64_t value);
+unsigned int profile__nr_counters(const struct profile *p);
+/* The i-th counter in the order first set; NULL past the end. */
+const char *profile__counter(const struct profile *p, unsigned int i, int64_t *value);
 /* Sort stacks by their frame names, root first (folded order). Stacks that
  * differ only in addresses end up adjacent. Returns 0 or -ENOMEM. */
 int profile__sort(struct profile *p);

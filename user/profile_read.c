@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "pprof.h"
 #include "profile.h"
 #include "profile_read.h"
 #include "utf8.h"
@@ -248,13 +249,52 @@ cleanup:
 	return p;
 }
 
+/* pprof files are gzip-compressed profile.proto (go tool pprof, ember -o
+ * x.pb.gz): the gzip magic tells them from text. */
+static bool gzip_magic(FILE *f)
+{
+	int c = getc(f);
+
+	if (c == EOF)
+		return false;
+	ungetc(c, f);
+	return c == 0x1f;
+}
+
+static struct profile *read_pprof_stream(FILE *f, const char *name)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap);
+	struct profile *p = NULL;
+	size_t n;
+
+	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (!buf || len == cap)
+		p_err("out of memory reading %s", name);
+	else
+		p = pprof__read_mem(buf, len, name, NULL);
+	free(buf);
+	return p;
+}
+
 struct profile *profile_read__file(const char *path, const struct profile_read_opts *o)
 {
 	struct profile *p;
 	FILE *f;
 
 	if (strcmp(path, "-") == 0)
-		return profile_read__stream(stdin, "stdin", o);
+		return gzip_magic(stdin) ? read_pprof_stream(stdin, "stdin")
+					 : profile_read__stream(stdin, "stdin", o);
 	f = fopen(path, "r");
 	if (!f) {
 		int err = errno;
@@ -262,6 +302,10 @@ struct profile *profile_read__file(const char *path, const struct profile_read_o
 		p_err("cannot open %s: %s", path, strerror(err));
 		errno = err;
 		return NULL;
+	}
+	if (gzip_magic(f)) {
+		fclose(f);
+		return pprof__read(path, NULL);
 	}
 	p = profile_read__stream(f, path, o);
 	fclose(f);

@@ -10,7 +10,8 @@
  * "[off-cpu]" and "[runnable]" are markers, "name (file.py:N)" is a Python
  * frame; the root of an ember file is its process. ember's first comment
  * line names the event and the values' unit; other files are counted in
- * samples unless the caller says otherwise.
+ * samples unless the caller says otherwise. Files that start with the
+ * gzip magic are read as pprof (profile.proto), every value type kept.
  */
 #ifndef EMBER_PROFILE_READ_H
 #define EMBER_PROFILE_READ_H

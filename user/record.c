@@ -2,7 +2,7 @@
 /*
  * ember record: profile a process, a thread, a command or the whole machine
  * with one or more collectors (on-CPU samples, off-CPU intervals) and write
- * one folded file per event.
+ * one file per event (folded, SVG, pprof or JSON).
  *
  * Lifecycle: check the environment, load the targets skeleton and each
  * collector's (configured from the options before load, sharing the
@@ -24,12 +24,16 @@
 #include "cpus.h"
 #include "ember_abi.h"
 #include "env_check.h"
+#include "flamegraph.h"
 #include "folded.h"
 #include "log.h"
 #include "mmap_tracker.h"
 #include "output_file.h"
+#include "output_format.h"
+#include "pprof.h"
 #include "proc_scan.h"
 #include "profile.h"
+#include "profile_json.h"
 #include "record.h"
 #include "record_opts.h"
 #include "resources.h"
@@ -69,20 +73,23 @@ static const char *const stat_descs[] = {
 static const struct {
 	struct value_type t[MAX_TYPES];
 	unsigned int nr;
-	int64_t divisor; /* folded output unit */
+	int64_t divisor;	 /* folded output unit */
+	const char *folded_unit; /* named in the folded file's first line */
 } event_types[EVENT_MAX] = {
-	[EVENT_CPU] = { { { "samples", "count", 0 } }, 1, 1 },
+	[EVENT_CPU] = { { { "samples", "count", 0 } }, 1, 1, "samples" },
 	/* kept in nanoseconds, written as microseconds (rounded once a line) */
-	[EVENT_OFFCPU] = { { { "offcpu", "nanoseconds", 0 } }, 1, 1000 },
-	[EVENT_WALL] = { { { "wall", "nanoseconds", 0 } }, 1, 1000 },
+	[EVENT_OFFCPU] = { { { "offcpu", "nanoseconds", 0 } }, 1, 1000, "microseconds" },
+	[EVENT_WALL] = { { { "wall", "nanoseconds", 0 } }, 1, 1000, "microseconds" },
 	[EVENT_ALLOC] = { { { "alloc_space", "bytes", 0 }, { "alloc_objects", "count", 0 } },
 			  2,
-			  1 },
+			  1,
+			  "bytes" },
 	[EVENT_LEAK] = { { { "inuse_space", "bytes", 0 },
 			   { "inuse_objects", "count", 0 },
 			   { "oldest_age", "nanoseconds", 1 } },
 			 3,
-			 1 },
+			 1,
+			 "bytes" },
 };
 
 /* One output profile per requested event. */
@@ -103,6 +110,7 @@ struct record {
 	struct symbolizer *sym;
 	__u64 cpu_samples, offcpu_ns, offcpu_intervals, runnable_ns;
 	__u64 oldest_leak_ns;
+	__s64 start_realtime_ns, duration_ns; /* for pprof and JSON */
 };
 
 static int check_targets(const struct record_opts *o)
@@ -523,6 +531,124 @@ static int make_profiles(struct record *r)
 	return 0;
 }
 
+/* One event's counters; names as in the summary lines. */
+static int set_event_counters(struct profile *p, enum ember_event e, const __u64 *bpf,
+			      const struct mmap_tracker_stats *ts,
+			      const struct alloc_leak_stats *ls,
+			      const struct stack_builder_stats *st)
+{
+	bool mem = e == EVENT_ALLOC || e == EVENT_LEAK, leak = e == EVENT_LEAK;
+	const struct {
+		const char *name;
+		__u64 v;
+		bool on;
+	} c[] = {
+		{ "stacks_map_full", bpf[EMBER_STAT_STACKS_FULL], true },
+		{ "counts_map_full", bpf[EMBER_STAT_COUNTS_FULL], true },
+		{ "live_map_full", bpf[EMBER_STAT_LIVE_FULL], mem },
+		{ "allocator_calls_untracked", bpf[EMBER_STAT_PENDING_FULL], mem },
+		{ "stack_errors",
+		  bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_STACK_MISSING] +
+		      (mem ? 0 : bpf[EMBER_STAT_KSTACK_ERROR]),
+		  true },
+		{ "sideband_lost", ts->lost_records, !mem },
+		{ "prog_runs_skipped", bpf[EMBER_STAT_PROG_MISSES], true },
+		{ "offcpu_intervals_lost", bpf[EMBER_STAT_START_FULL] + bpf[EMBER_STAT_START_STALE],
+		  !mem },
+		{ "shorter_than_min_block", bpf[EMBER_STAT_BLOCK_SHORT], e == EVENT_OFFCPU },
+		{ "longer_than_max_block", bpf[EMBER_STAT_BLOCK_LONG], e == EVENT_OFFCPU },
+		{ "returns_never_seen", bpf[EMBER_STAT_PENDING_STALE], mem },
+		{ "alloc_failed", bpf[EMBER_STAT_ALLOC_FAILED], e == EVENT_ALLOC },
+		{ "younger_than_min_age_blocks", ls->young_blocks, leak },
+		{ "younger_than_min_age_bytes", ls->young_bytes, leak },
+		{ "exited_process_blocks", ls->exited_blocks, leak },
+		{ "frees_not_seen_allocated", bpf[EMBER_STAT_FREE_UNKNOWN], leak },
+		{ "munmaps_untracked", bpf[EMBER_STAT_MUNMAP_UNTRACKED], leak },
+		{ "truncated_stacks", st->truncated_depth + st->truncated_unwind, true },
+		{ "truncated_value", st->truncated_unwind_value, true },
+		{ "leaf_caller_missing", st->leaf_caller_missing, true },
+		{ "leaf_caller_missing_value", st->leaf_caller_missing_value, true },
+		{ "unnamed_frames", st->unnamed_frames + st->unknown_frames, true },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (c[i].on && profile__set_counter(p, c[i].name, (int64_t)c[i].v))
+			return -ENOMEM;
+	return 0;
+}
+
+/* The summary lines' losses as named counters in each profile, so that
+ * every format that can carry them does (JSON "losses", pprof comments);
+ * folded files cannot. */
+static int set_counters(struct record *r, const __u64 *bpf, const struct mmap_tracker_stats *ts)
+{
+	struct alloc_leak_stats ls = {};
+	struct stack_builder_stats st;
+
+	for (int i = 0; i < r->nr_coll; i++)
+		if (r->ops[i] == &alloc_collector_ops)
+			alloc_collector__leak_stats(r->coll[i], &ls);
+	for (int e = 0; e < EVENT_MAX; e++) {
+		if (!r->ev[e].on)
+			continue;
+		stack_builder__stats(r->ev[e].sb, &st);
+		if (set_event_counters(r->ev[e].prof, e, bpf, ts, &ls, &st))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* SVG flame graphs: the lead connects flamegraph__write (user/flamegraph.h)
+ * here. */
+/* ember's flame graph, titled by the event, in the folded file's unit. */
+static int write_svg(const struct record *r, enum ember_event e, FILE *out)
+{
+	struct flamegraph_opts fo;
+	char title[64];
+
+	flamegraph_opts__init(&fo);
+	snprintf(title, sizeof(title), "ember: %s", event__name(e));
+	fo.title = title;
+	fo.unit = event_types[e].folded_unit;
+	fo.divisor = event_types[e].divisor;
+	fo.offcpu = e == EVENT_OFFCPU;
+	return flamegraph__write(r->ev[e].prof, &fo, out);
+}
+
+static int write_event(const struct record *r, enum ember_event e, FILE *out)
+{
+	const struct event_out *ev = &r->ev[e];
+	struct pprof_opts po = { .time_nanos = r->start_realtime_ns,
+				 .duration_nanos = r->duration_ns };
+	struct profile_json_opts jo = { .event = event__name(e), .duration_nanos = r->duration_ns };
+
+	switch (r->o.format) {
+	case OUTPUT_SVG:
+		return write_svg(r, e, out);
+	case OUTPUT_PPROF:
+		if (e == EVENT_CPU) {
+			po.frequency = r->o.freq;
+			po.period_type = "cpu";
+			po.period_unit = "nanoseconds";
+			po.period = 1000000000LL / r->o.freq;
+		} else if ((e == EVENT_ALLOC || e == EVENT_LEAK) && r->o.sample_bytes) {
+			po.period_type = "space";
+			po.period_unit = "bytes";
+			po.period = (int64_t)r->o.sample_bytes;
+		}
+		return pprof__write(ev->prof, &po, out);
+	case OUTPUT_JSON:
+		return profile_json__write(ev->prof, &jo, out);
+	default:
+		/* readers skip lines without a trailing count; this one
+		 * tells them the event and unit (it must not end in a number) */
+		if (fprintf(out, "# ember: event %s, values in %s\n", event__name(e),
+			    event_types[e].folded_unit) < 0)
+			return errno ? -errno : -EIO;
+		return folded__write(ev->prof, 0, event_types[e].divisor, out);
+	}
+}
+
 static int write_outputs(struct record *r)
 {
 	int err;
@@ -532,10 +658,14 @@ static int write_outputs(struct record *r)
 
 		if (!ev->on)
 			continue;
-		err = folded__write(ev->prof, 0, event_types[e].divisor,
-				    output_file__stream(ev->file));
+		/* folded order in every format, whatever the drain order */
+		err = profile__sort(ev->prof);
+		if (!err)
+			err = write_event(r, e, output_file__stream(ev->file));
 		if (!err)
 			err = output_file__commit(ev->file);
+		if (err == -ENOTSUP)
+			return err; /* said why already */
 		if (err) {
 			p_err("cannot write %s: %s: check free space and permissions",
 			      ev->path ? ev->path : "stdout", strerror(-err));
@@ -700,6 +830,8 @@ int record__main(int argc, char **argv)
 			goto cleanup;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_attached);
+	clock_gettime(CLOCK_REALTIME, &now);
+	r.start_realtime_ns = (__s64)ts_ns(&now);
 	p_debug(1, "attached in %.1f ms", elapsed_s(&t_start, &t_attached) * 1e3);
 
 	/* The resource baseline: the targets as they are before they run. */
@@ -769,6 +901,7 @@ int record__main(int argc, char **argv)
 			break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_stop);
+	r.duration_ns = (__s64)(ts_ns(&t_stop) - ts_ns(&t_attached));
 	for (int i = 0; i < r.nr_coll; i++)
 		r.ops[i]->stop(r.coll[i], ts_ns(&t_stop));
 	resources__finish(res, ts_ns(&t_stop) / 1e9);
@@ -787,17 +920,20 @@ int record__main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if (write_outputs(&r))
-		goto cleanup;
-	clock_gettime(CLOCK_MONOTONIC, &t_written);
-	p_debug(1, "output written in %.1f ms", elapsed_s(&t_stop, &t_written) * 1e3);
-
+	/* The counters before the outputs: the profiles carry their losses. */
 	for (int i = 0; i < r.nr_coll; i++)
 		r.ops[i]->read_stats(r.coll[i], bpf_stats);
 	resources__stats(res, bpf_stats);
 	collector__add_stats(bpf_map__fd(tskel->maps.stats), bpf_stats);
 	mmap_tracker__stats(tracker, &ts);
 	symbolizer__stats(r.sym, &ss);
+	if (set_counters(&r, bpf_stats, &ts))
+		goto oom;
+	if (write_outputs(&r))
+		goto cleanup;
+	clock_gettime(CLOCK_MONOTONIC, &t_written);
+	p_debug(1, "output written in %.1f ms", elapsed_s(&t_stop, &t_written) * 1e3);
+
 	print_summary(&r, bpf_stats, elapsed_s(&t_attached, &t_stop), &ts);
 	if (o->stats) {
 		sum_builder_stats(&r, &sbs);

@@ -50,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "freq", required_argument, NULL, 'F' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
 	{ "cpu", required_argument, NULL, 'C' },
 	{ "user-only", no_argument, NULL, OPT_USER_ONLY },
 	{ "kernel-only", no_argument, NULL, OPT_KERNEL_ONLY },
@@ -82,7 +83,7 @@ void record__usage(FILE *out)
 	    "\n"
 	    "Profile processes, a thread, a command or the whole machine: where they run\n"
 	    "on CPU, where they wait off CPU, or both as wall-clock time; written as folded\n"
-	    "stacks (flame-graph input).\n"
+	    "stacks (flame-graph input), a flame graph, pprof or JSON.\n"
 	    "\n"
 	    "Targets (default: the whole machine):\n"
 	    "  -a, --all-cpus          every process on the machine\n"
@@ -123,6 +124,10 @@ void record__usage(FILE *out)
 	    "  -d, --duration SECONDS  stop after this long (default: Ctrl-C, SIGTERM or\n"
 	    "                          the targets' exit)\n"
 	    "  -o, --output FILE       write here (default: stdout)\n"
+	    "  -f, --format FORMAT     folded, svg (flame graph), pprof (gzip profile.proto,\n"
+	    "                          for go tool pprof, Pyroscope, speedscope) or json;\n"
+	    "                          default: from the -o extension (.folded .txt .svg\n"
+	    "                          .pb.gz .pb .pprof .json), else folded\n"
 	    "  -C, --cpu CPUS          sample only these CPUs, e.g. 0,2-3\n"
 	    "      --user-only         user stacks only\n"
 	    "      --kernel-only       sample only kernel code, kernel stacks only\n"
@@ -144,7 +149,9 @@ void record__usage(FILE *out)
 	    "  ember record -e offcpu -p 1234 -d 30 -o wait.folded   where it blocks\n"
 	    "  ember record -e cpu,wall -o prof.folded -- ./myprog   prof.cpu.folded and\n"
 	    "                                                        prof.wall.folded\n"
-	    "  ember record -e leak -p 1234 -d 60 --min-age 10 -o leaks.folded\n");
+	    "  ember record -e leak -p 1234 -d 60 --min-age 10 -o leaks.folded\n"
+	    "  ember record -e cpu,alloc -o prof.pb.gz -- ./myprog   prof.cpu.pb.gz and\n"
+	    "                                                        prof.alloc.pb.gz\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -230,13 +237,15 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 	unsigned int max_rate = env_check__max_sample_rate();
 	unsigned long v;
 	char *end;
+	bool format_given = false;
 	int c;
 
 	record_opts__defaults(o);
 	optind = 1;
 	opterr = 0;
-	/* '+': stop at the first non-option, so CMD's own options stay its. */
-	while ((c = getopt_long(argc, argv, "+ap:t:F:d:o:C:e:vq", long_opts, NULL)) != -1) {
+	/* '+': stop at the first non-option, so CMD's own options stay its;
+	 * ':': a missing value is reported as such, not as an unknown option. */
+	while ((c = getopt_long(argc, argv, "+:ap:t:F:d:o:f:C:e:vq", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->all = true;
@@ -283,6 +292,11 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 			if (!*optarg)
 				return usage_error("empty output file name%s", "");
 			o->output = optarg;
+			break;
+		case 'f':
+			if (output_format__parse(optarg, &o->format))
+				return -EINVAL;
+			format_given = true;
 			break;
 		case 'C':
 			o->cpu_list = optarg;
@@ -421,6 +435,8 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 		o->all = true;
 	if (!o->events)
 		o->events = 1u << EVENT_CPU;
+	if (!format_given)
+		o->format = output_format__from_path(o->output);
 	if (o->max_block_us && o->min_block_us > o->max_block_us)
 		return usage_error("--min-block is above --max-block%s", "");
 	if (record_opts__allocs(o) && o->kernel_only)
@@ -457,6 +473,15 @@ char *record_opts__event_path(const char *path, const char *event, bool several)
 	slash = strrchr(path, '/');
 	base = slash ? slash + 1 : path;
 	dot = strrchr(base, '.');
+	/* "prof.pb.gz": the event goes before the extension ".pb", not ".gz" */
+	if (dot && dot > base && !strcmp(dot, ".gz")) {
+		const char *prev = dot;
+
+		while (prev > base && prev[-1] != '.')
+			prev--;
+		if (prev > base + 1)
+			dot = prev - 1;
+	}
 	/* no extension, or a dot file like ".folded": append */
 	if (!dot || dot == base)
 		return asprintf(&p, "%s.%s", path, event) < 0 ? NULL : p;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "output_format.h"
 
 enum ember_event {
 	EVENT_CPU,    /* on-CPU samples */
@@ -21,6 +22,7 @@ struct record_opts {
 	unsigned int freq;
 	double duration; /* seconds, 0 = until stopped */
 	const char *output;
+	enum output_format format; /* -f, else from the -o extension */
 	const char *cpu_list;
 	__u32 *pids;
 	int nr_pids;
@@ -61,8 +63,9 @@ void record__usage(FILE *out);
 
 const char *event__name(enum ember_event e);
 /* Where one event's profile goes: "out.folded" -> "out.offcpu.folded"
- * when several events are recorded, the path as given otherwise; NULL
- * for stdout (or no memory, when path was given). */
+ * when several events are recorded ("out.pb.gz" -> "out.offcpu.pb.gz": a
+ * compression suffix stays with its extension), the path as given
+ * otherwise; NULL for stdout (or no memory, when path was given). */
 char *record_opts__event_path(const char *path, const char *event, bool several);
 static inline bool record_opts__has(const struct record_opts *o, enum ember_event e)
 {

@@ -141,10 +141,13 @@ static int name_frame(struct stack_builder *sb, unsigned int i, __u64 ip, bool l
 	else
 		symbolizer__user(sb->sym, tgid, lookup, &r);
 	sb->st.frames++;
+	f->build_id = r.build_id;
 	switch (r.status) {
 	case SYM_OK:
 		f->name = r.name;
 		f->module = r.module;
+		/* the same code has the same offset in every process */
+		f->addr = r.file_offset + (leaf ? 0 : 1);
 		return 0;
 	case SYM_NO_SYMBOL:
 		sb->st.unnamed_frames++;

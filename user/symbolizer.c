@@ -45,6 +45,7 @@ struct obj {
 	__u64 inode;
 	enum obj_state state;
 	struct elf_dso *elf; /* owned by symbolizer.dsos */
+	char *build_id_hex;  /* made on first use; NULL if none known */
 	struct obj *next;
 };
 
@@ -140,6 +141,7 @@ void symbolizer__free(struct symbolizer *s)
 		for (; o; o = n) {
 			n = o->next;
 			free(o->path);
+			free(o->build_id_hex);
 			free(o);
 		}
 	}
@@ -629,6 +631,27 @@ cleanup:
 	free(cands[1]);
 }
 
+/* The build id as the writers want it: the recorded one (MMAP2), else the
+ * loaded file's. NULL if neither is known, or out of memory. */
+static const char *obj_build_id(struct obj *o)
+{
+	const __u8 *id = o->build_id;
+	unsigned int size = o->build_id_size;
+
+	if (o->build_id_hex)
+		return o->build_id_hex;
+	if (!size && o->elf)
+		id = elf_dso__build_id(o->elf, &size);
+	if (!id || !size)
+		return NULL;
+	o->build_id_hex = malloc(2 * size + 1);
+	if (!o->build_id_hex)
+		return NULL;
+	for (unsigned int i = 0; i < size; i++)
+		sprintf(o->build_id_hex + 2 * i, "%02x", id[i]);
+	return o->build_id_hex;
+}
+
 int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_result *res)
 {
 	const struct map *m;
@@ -650,8 +673,10 @@ int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_re
 	res->status = SYM_NO_SYMBOL;
 	res->module = o->path[0] ? o->path : anon_module;
 	res->offset = off;
+	res->file_offset = off;
 	if (o->state == OBJ_UNLOADED)
 		load_obj(s, o, tgid);
+	res->build_id = obj_build_id(o);
 	if (!o->elf || elf_dso__offset_to_vaddr(o->elf, off, &vaddr))
 		return 0;
 	name = elf_dso__lookup(o->elf, vaddr, &sym_off);
@@ -697,6 +722,7 @@ int symbolizer__kernel(struct symbolizer *s, __u64 addr, struct sym_result *res)
 	res->status = SYM_NO_SYMBOL;
 	res->module = kernel_module;
 	res->offset = addr;
+	res->file_offset = addr;
 	k = ksyms__find(s->ksyms, addr);
 	if (!k)
 		return 0;

@@ -37,6 +37,12 @@ struct sym_result {
 	const char *name;   /* symbol name (SYM_OK), owned by the symbolizer */
 	const char *module; /* path of the mapped file ("[vdso]", ...), NULL for SYM_NO_MAPPING */
 	__u64 offset;	    /* SYM_OK: addr - symbol start; SYM_NO_SYMBOL: file offset in module */
+	/* user: file offset of addr in module (whatever the status, if mapped);
+	 * kernel: addr */
+	__u64 file_offset;
+	/* GNU build id of module in lowercase hex, NULL if unknown; owned by
+	 * the symbolizer. From the mmap record, else read from the file. */
+	const char *build_id;
 };
 
 struct symbolizer_stats {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <string.h>
 #include "utf8.h"
 
 size_t utf8__seq_len(const unsigned char *p, size_t avail)
@@ -31,4 +32,9 @@ long utf8__invalid_at(const char *s, size_t n)
 		i += l;
 	}
 	return -1;
+}
+
+bool utf8__valid(const char *s)
+{
+	return utf8__invalid_at(s, strlen(s)) < 0;
 }

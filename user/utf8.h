@@ -7,6 +7,7 @@
 #ifndef EMBER_UTF8_H
 #define EMBER_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Length of the valid UTF-8 sequence at p, of at most avail bytes (a NUL
@@ -15,5 +16,7 @@
 size_t utf8__seq_len(const unsigned char *p, size_t avail);
 /* Offset of the first invalid sequence in s[0..n), or -1. */
 long utf8__invalid_at(const char *s, size_t n);
+/* Whether the NUL-terminated s is valid UTF-8. */
+bool utf8__valid(const char *s);
 
 #endif

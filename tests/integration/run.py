@@ -162,12 +162,17 @@ def read_line(p, timeout):
 # ----------------------------------------------------------------- profiles
 
 def folded_problems(text):
-    """Everything wrong with a folded-stacks file; [] if it is valid."""
+    """Everything wrong with a folded-stacks file; [] if it is valid. "# "
+    comment lines may come first (ember's names the event and unit)."""
     problems = []
     keys = []
     if text and not text.endswith("\n"):
         problems.append("missing final newline")
-    for n, line in enumerate(text.splitlines(), 1):
+    lines = text.splitlines()
+    first = 0
+    while first < len(lines) and lines[first].startswith("# "):
+        first += 1
+    for n, line in enumerate(lines[first:], first + 1):
         if not FOLDED_LINE.match(line):
             problems.append("line %d malformed: %r" % (n, line))
             continue
@@ -738,6 +743,8 @@ def main():
     suite.addTests(loader.loadTestsFromModule(test_flamegraph))
     import test_report
     suite.addTests(loader.loadTestsFromModule(test_report))
+    import test_output
+    suite.addTests(loader.loadTestsFromModule(test_output))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())

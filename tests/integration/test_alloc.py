@@ -50,7 +50,8 @@ def user_leaf(fr):
 
 
 class Folded:
-    """A folded file whose first lines may be "# " comments (sampled estimates)."""
+    """A folded file: ember's "# ember: event E, values in U" line, then maybe
+    "# " comments (sampled estimates), then the stacks."""
 
     def __init__(self, path):
         self.path = path
@@ -60,7 +61,9 @@ class Folded:
         n = 0
         while n < len(lines) and lines[n].startswith("# "):
             n += 1
-        self.comments = [l.rstrip("\n") for l in lines[:n]]
+        self.header = lines[0].rstrip("\n") if n and lines[0].startswith("# ember: event ") \
+            else None
+        self.comments = [l.rstrip("\n") for l in lines[1 if self.header else 0:n]]
         body = "".join(lines[n:])
         self.problems = folded_problems(body)
         if any(l.startswith("#") for l in lines[n:]):
@@ -167,6 +170,8 @@ class AllocTest(EmberTest):
         prof = Folded(path)
         self.assertEqual(prof.problems[:10], [], "invalid folded output %s\n%s\n%s" % (
             path, r, prof.text[:3000]))
+        self.assertRegex(prof.header or "", r"^# ember: event (alloc|leak), values in bytes$",
+                         "first line should name the event and unit\n%s" % r)
         if sampled:
             self.assertTrue(prof.comments, "sampled profile without a '# ' comment line\n%s\n%s"
                             % (r, prof.summary()))
@@ -483,7 +488,7 @@ class AllocBytes(AllocTest):
         r = run.run([run.EMBER, "record", "-e", "leak", "--", wl("alloc_work"),
                      "leak_small:10:100"], 60)
         self.assertEqual(r.rc, 0, r)
-        m = re.search(r"(?ms)^alloc_work;.*\Z", r.out)
+        m = re.search(r"(?ms)^# ember: event leak, .*\Z", r.out)
         self.assertTrue(m, "no profile on stdout\n%s\nstdout:\n%s" % (r, r.out))
         path = os.path.join(self.dir, "stdout.folded")
         with open(path, "w") as f:

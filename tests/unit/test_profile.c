@@ -148,6 +148,72 @@ static void test_merge_max(void **state)
 	profile__free(p);
 }
 
+/* Frames differing only in build id (a file replaced while recording)
+ * are different frames; equal ids are interned. */
+static void test_build_id(void **state)
+{
+	struct profile *p = profile__new(two_types, 1);
+	char id1[] = "abcd", id2[] = "abcd";
+	struct frame a[2] = { fr("app", FRAME_PROCESS), fr("main", FRAME_USER) };
+	struct frame b[2] = { fr("app", FRAME_PROCESS), fr("main", FRAME_USER) };
+	struct profile_stack st;
+	int64_t one = 1;
+
+	(void)state;
+	a[1].module = b[1].module = "/bin/app";
+	a[1].build_id = id1;
+	b[1].build_id = id2;
+	assert_int_equal(profile__add(p, a, 2, &one), 0);
+	assert_int_equal(profile__add(p, b, 2, &one), 0);
+	assert_int_equal(profile__nr_stacks(p), 1);
+	profile__stack(p, 0, &st);
+	assert_string_equal(st.frames[1].build_id, "abcd");
+	assert_ptr_not_equal(st.frames[1].build_id, id1);
+	assert_null(st.frames[0].build_id);
+	b[1].build_id = "ef01";
+	assert_int_equal(profile__add(p, b, 2, &one), 0);
+	b[1].build_id = NULL;
+	assert_int_equal(profile__add(p, b, 2, &one), 0);
+	assert_int_equal(profile__nr_stacks(p), 3);
+	assert_int_equal(profile__total(p, 0), 4);
+	profile__free(p);
+}
+
+static void test_counters(void **state)
+{
+	struct profile *p = profile__new(two_types, 1);
+	int64_t v = 0;
+
+	(void)state;
+	assert_int_equal(profile__nr_counters(p), 0);
+	assert_null(profile__counter(p, 0, &v));
+	assert_int_equal(profile__set_counter(p, "stacks_map_full", 3), 0);
+	assert_int_equal(profile__set_counter(p, "unnamed_frames", 0), 0);
+	assert_int_equal(profile__set_counter(p, "stacks_map_full", 7), 0);
+	assert_int_equal(profile__nr_counters(p), 2);
+	assert_string_equal(profile__counter(p, 0, &v), "stacks_map_full");
+	assert_int_equal(v, 7);
+	assert_string_equal(profile__counter(p, 1, NULL), "unnamed_frames");
+	profile__free(p);
+}
+
+/* A stack without frames (the pprof reader makes them) is kept. */
+static void test_empty_stack(void **state)
+{
+	struct profile *p = profile__new(two_types, 1);
+	struct profile_stack st;
+	int64_t v = 2;
+
+	(void)state;
+	assert_int_equal(profile__add(p, NULL, 0, &v), 0);
+	assert_int_equal(profile__add(p, NULL, 0, &v), 0);
+	assert_int_equal(profile__nr_stacks(p), 1);
+	profile__stack(p, 0, &st);
+	assert_int_equal(st.nr_frames, 0);
+	assert_int_equal(st.values[0], 4);
+	profile__free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +222,9 @@ int main(void)
 		cmocka_unit_test(test_kind_and_depth_distinguish),
 		cmocka_unit_test(test_many_stacks_and_sort),
 		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_build_id),
+		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_empty_stack),
 	};
 
 	return cmocka_run_group_tests_name("profile", tests, NULL, NULL);

@@ -130,6 +130,50 @@ static void test_event_path(void **state)
 	p = record_opts__event_path("a.b.txt", "cpu", true);
 	assert_string_equal(p, "a.b.cpu.txt");
 	free(p);
+	/* a compression suffix stays with its extension */
+	p = record_opts__event_path("prof.pb.gz", "cpu", true);
+	assert_string_equal(p, "prof.cpu.pb.gz");
+	free(p);
+	p = record_opts__event_path("d.1/prof.pprof.gz", "leak", true);
+	assert_string_equal(p, "d.1/prof.leak.pprof.gz");
+	free(p);
+	p = record_opts__event_path("prof.gz", "cpu", true);
+	assert_string_equal(p, "prof.cpu.gz");
+	free(p);
+	p = record_opts__event_path("/tmp/.pb.gz", "cpu", true);
+	assert_string_equal(p, "/tmp/.pb.cpu.gz");
+	free(p);
+	p = record_opts__event_path("prof.pb.gz", "cpu", false);
+	assert_string_equal(p, "prof.pb.gz");
+	free(p);
+}
+
+/* -f FORMAT, else the -o extension, else folded. */
+static void test_format(void **state)
+{
+	struct record_opts o;
+
+	(void)state;
+	assert_int_equal(parse(&o, NULL), 0);
+	assert_int_equal(o.format, OUTPUT_FOLDED);
+	assert_int_equal(parse(&o, "-o", "x.pb.gz", NULL), 0);
+	assert_int_equal(o.format, OUTPUT_PPROF);
+	assert_int_equal(parse(&o, "-o", "x.JSON", NULL), 0);
+	assert_int_equal(o.format, OUTPUT_JSON);
+	assert_int_equal(parse(&o, "-o", "x.svg", NULL), 0);
+	assert_int_equal(o.format, OUTPUT_SVG);
+	assert_int_equal(parse(&o, "-o", "x.data", NULL), 0);
+	assert_int_equal(o.format, OUTPUT_FOLDED);
+	/* -f wins over the extension, in either order */
+	assert_int_equal(parse(&o, "-f", "json", "-o", "x.folded", NULL), 0);
+	assert_int_equal(o.format, OUTPUT_JSON);
+	assert_int_equal(parse(&o, "-o", "x.json", "--format", "pprof", NULL), 0);
+	assert_int_equal(o.format, OUTPUT_PPROF);
+	assert_int_equal(parse(&o, "-f", "folded", NULL), 0);
+	assert_int_equal(o.format, OUTPUT_FOLDED);
+	assert_int_equal(parse(&o, "-f", "pb", NULL), -22);
+	assert_int_equal(parse(&o, "-f", "", NULL), -22);
+	assert_int_equal(parse(&o, "-f", NULL), -22);
 }
 
 static void test_alloc_options(void **state)
@@ -180,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_offcpu_options),
 		cmocka_unit_test(test_targets_and_command),
 		cmocka_unit_test(test_event_path),
+		cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests_name("record_opts", tests, NULL, NULL);

@@ -39,6 +39,52 @@ __attribute__((noinline)) int sb_fn_root(int x)
 
 static const struct value_type types[] = { { "samples", "count", 0 } };
 
+/* The file offset of addr in this process and the mapped file's path,
+ * from /proc/self/maps (independent of the symbolizer). */
+static __u64 self_file_offset(__u64 addr, char *path, size_t size)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long long start, end, off;
+	char line[512];
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		int n = 0;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &start, &end, &off, &n) < 3 ||
+		    addr < start || addr >= end)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, size, "%s", line + n);
+		fclose(f);
+		return addr - start + off;
+	}
+	fclose(f);
+	fail_msg("%llx is not mapped", (unsigned long long)addr);
+	return 0;
+}
+
+/* This test binary's build id in hex, from readelf. */
+static char *self_build_id(const char *exe)
+{
+	char cmd[600], line[512], *hex = NULL;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "readelf -n '%s'", exe);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "Build ID: ");
+
+		if (p && !hex) {
+			hex = strdup(p + 10);
+			hex[strcspn(hex, "\n ")] = '\0';
+		}
+	}
+	pclose(f);
+	return hex;
+}
+
 struct fixture {
 	struct symbolizer *sym;
 	struct profile *p;
@@ -77,6 +123,8 @@ static void test_names_root_to_leaf(void **state)
 	struct raw_stack rs = { .tgid = getpid(), .comm = "tester", .user_ips = ips, .nr_user = 3 };
 	struct stack_builder_stats st;
 	struct profile_stack ps;
+	char exe[512];
+	char *bid;
 	int64_t v = 5;
 
 	assert_non_null(sb);
@@ -91,6 +139,18 @@ static void test_names_root_to_leaf(void **state)
 	assert_string_equal(ps.frames[3].name, "sb_fn_leaf");
 	assert_int_equal(ps.frames[3].kind, FRAME_USER);
 	assert_int_equal(ps.values[0], 5);
+	/* module, build id and the address as a file offset, for pprof */
+	assert_int_equal(ps.frames[3].addr, self_file_offset(ips[0], exe, sizeof(exe)));
+	assert_int_equal(ps.frames[1].addr, self_file_offset(ips[2], exe, sizeof(exe)));
+	assert_string_equal(ps.frames[3].module, exe);
+	bid = self_build_id(exe);
+	if (bid)
+		assert_string_equal(ps.frames[3].build_id, bid);
+	else
+		assert_null(ps.frames[3].build_id);
+	free(bid);
+	assert_null(ps.frames[0].build_id);
+	assert_null(ps.frames[0].module);
 	stack_builder__stats(sb, &st);
 	assert_int_equal(st.frames, 3);
 	assert_int_equal(st.unnamed_frames + st.unknown_frames, 0);

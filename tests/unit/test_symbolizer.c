@@ -338,6 +338,7 @@ static void test_mmap_build_id_and_root(void **state)
 	struct sym_result r;
 	struct nm_syms nm;
 	__u8 id[64], bad[20];
+	char *hex = build_id_hex(pie);
 	__u64 f;
 
 	(void)state;
@@ -361,17 +362,25 @@ static void test_mmap_build_id_and_root(void **state)
 	assert_string_equal(r.name, "func_large");
 	assert_int_equal(r.offset, 3);
 	assert_string_equal(r.module, "/opt/app/prog");
+	/* the writers' build id (hex) and file offset */
+	assert_string_equal(r.build_id, hex);
+	assert_int_equal(r.file_offset, PIE_BIAS + f + 3 - start + pgoff);
 	/* Wrong build id: never a (possibly wrong) name. */
 	symbolizer__user(s, 301, PIE_BIAS + f + 3, &r);
 	assert_int_equal(r.status, SYM_NO_SYMBOL);
 	assert_string_equal(r.module, pie);
 	assert_int_equal(r.offset, PIE_BIAS + f + 3 - start + pgoff);
+	assert_int_equal(r.file_offset, r.offset);
+	/* the id of the file that was mapped, not of the one on disk */
+	assert_string_equal(r.build_id, "abababababababababababababababababababab");
 	symbolizer__user(s, 302, PIE_BIAS + f, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "func_large");
+	/* No id in the record: read from the file. */
 	symbolizer__user(s, 303, PIE_BIAS + f, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "func_large");
+	assert_string_equal(r.build_id, hex);
 	checks += 4;
 
 	symbolizer__stats(s, &st);
@@ -380,6 +389,7 @@ static void test_mmap_build_id_and_root(void **state)
 	assert_int_equal(st.dsos_opened, 2);
 	symbolizer__free(s);
 	nm_free(&nm);
+	free(hex);
 	free(pie);
 }
 
@@ -486,6 +496,8 @@ static void test_kernel(void **state)
 	assert_string_equal(r.name, "second");
 	assert_int_equal(r.offset, 5);
 	assert_string_equal(r.module, "[kernel.kallsyms]");
+	assert_int_equal(r.file_offset, 0xffffffff81000105ULL);
+	assert_null(r.build_id);
 	symbolizer__kernel(s, 0xffffffffc0001010ULL, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "mod_fn");
