@@ -309,9 +309,11 @@ static void test_merge_and_order(void **state)
 {
 	struct flamegraph_opts o;
 	struct profile *p = profile__new(samples, 1);
-	struct frame f[3] = { { "app", NULL, 0, FRAME_PROCESS },
-			      { "spin", "/bin/app", 0x10, FRAME_USER },
-			      { "beta", NULL, 0, FRAME_USER } };
+	struct frame f[3] = {
+		{ .name = "app", .module = NULL, .addr = 0, .kind = FRAME_PROCESS },
+		{ .name = "spin", .module = "/bin/app", .addr = 0x10, .kind = FRAME_USER },
+		{ .name = "beta", .module = NULL, .addr = 0, .kind = FRAME_USER }
+	};
 	int64_t v = 5;
 	struct svg s;
 
@@ -640,7 +642,8 @@ static void test_units(void **state)
 						   { "alloc_objects", "count", 0 } };
 	struct flamegraph_opts o;
 	struct profile *p = profile__new(types, 3);
-	struct frame f[2] = { { "app", NULL, 0, FRAME_PROCESS }, { "f", NULL, 0, FRAME_USER } };
+	struct frame f[2] = { { .name = "app", .module = NULL, .addr = 0, .kind = FRAME_PROCESS },
+			      { .name = "f", .module = NULL, .addr = 0, .kind = FRAME_USER } };
 	int64_t v[3] = { 1234567, 2500600, 3 };
 	struct svg s;
 
