@@ -5,7 +5,8 @@
 #   make V=1        show every command
 #   make SAN=1      ASan+UBSan build in build-san/
 #   make test       unit + integration tests, plain and sanitizer builds
-#   make bench      CPU profiling overhead against perf (bench-offcpu: off-CPU)
+#   make bench      CPU profiling overhead against perf (bench-offcpu: off-CPU,
+#                   bench-alloc: allocations, bench-top: ember top's own cost)
 #   make bench-flamegraph  SVG flame-graph drawing time against flamegraph.pl
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -68,7 +69,8 @@ WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
 .PHONY: all clean install uninstall test test-unit test-integration test-plain \
-	test-san deps vmlinux bench bench-offcpu bench-alloc bench-flamegraph format-check
+	test-san deps vmlinux bench bench-offcpu bench-alloc bench-top bench-flamegraph \
+	format-check
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -139,6 +141,9 @@ bench-alloc: $(OUTPUT)/ember $(WORKLOAD_BINS)
 
 bench-flamegraph: $(OUTPUT)/ember
 	$(Q)tools/bench_flamegraph.sh $(OUTPUT)/ember
+
+bench-top: $(OUTPUT)/ember $(WORKLOAD_BINS)
+	$(Q)tools/bench_top.sh $(OUTPUT)/ember $(OUTPUT)/workloads
 
 deps:
 	$(Q)tools/install_deps.sh

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-"""Helpers shared by tools/bench_cpu.py and tools/bench_offcpu.py: background
+"""Helpers shared by tools/bench_*.py: background
 processes, /proc readers, BPF program statistics, and output tables."""
 import os
 import re
@@ -20,13 +20,13 @@ def log(msg):
 class Bg:
     """A background process (own session) whose stderr is collected."""
 
-    def __init__(self, argv, stdout=subprocess.DEVNULL, stop_timeout=180):
+    def __init__(self, argv, stdout=subprocess.DEVNULL, stop_timeout=180, env=None):
         self.argv = argv
         self.lines = []
         self.cond = threading.Condition()
         self.stop_timeout = stop_timeout
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
-                                  stderr=subprocess.PIPE, start_new_session=True)
+                                  stderr=subprocess.PIPE, start_new_session=True, env=env)
         self.t = threading.Thread(target=self._read, daemon=True)
         self.t.start()
 
