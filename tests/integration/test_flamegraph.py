@@ -266,6 +266,24 @@ class FlamegraphTest(EmberTest):
 
     # ------------------------------------------------------------ errors
 
+    def test_record_svg(self):
+        """ember record -o x.svg draws the recording itself: burn_ab's
+        ember_burn_a frame about 3x as wide as ember_burn_b's, widths
+        proportional to the values shown."""
+        out = os.path.join(self.dir, "cpu.svg")
+        r = run.run([run.EMBER, "record", "-F", "499", "-o", out, "--",
+                     run.wl("burn_ab"), "2"], 60)
+        self.assertEqual(r.rc, 0, r)
+        with open(out) as f:
+            svg = Svg(f.read())
+        a = [f for f in svg.frames if f.name == "ember_burn_a"]
+        b = [f for f in svg.frames if f.name == "ember_burn_b"]
+        self.assertTrue(a and b, [f.name for f in svg.frames][:30])
+        va, vb = sum(f.value for f in a), sum(f.value for f in b)
+        self.assertAlmostEqual(va / vb, 3.0, delta=0.45)
+        self.assertAlmostEqual(sum(f.w for f in a) / sum(f.w for f in b), va / vb, delta=0.05)
+        self.assertEqual(a[0].unit, "samples")
+
     def test_bad_input(self):
         # (text, line named in the error or None, words)
         cases = {
