@@ -13,6 +13,19 @@
 #include "top.skel.h"
 #include "top_probe.h"
 
+/* qsort and bsearch must not see a NULL array, even an empty one. */
+static void sort_if(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(base, n, size, cmp);
+}
+
+static void *find_if(const void *key, const void *base, size_t n, size_t size,
+		     int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 struct top_probe {
 	struct top_bpf *skel;
 	struct sampler *sampler;
@@ -127,7 +140,7 @@ int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter 
 		p->counters[p->nr].comm[EMBER_COMM_LEN] = '\0';
 		p->nr++;
 	}
-	qsort(p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
+	sort_if(p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
 	prev = NULL;
 	while (bpf_map_get_next_key(blocked_fd, prev, &next) == 0) {
 		struct top_counter *c, k;
@@ -137,7 +150,7 @@ int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter 
 		if (bpf_map_lookup_elem(blocked_fd, &key, &blk) || blk.ts >= now_ns)
 			continue;
 		k.tgid = blk.tgid;
-		c = bsearch(&k, p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
+		c = find_if(&k, p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
 		/* a process blocked since before its first sample or wakeup
 		 * has no entry yet: its time shows once it wakes */
 		if (c)
