@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <bpf/libbpf.h>
 #include "log.h"
 
 static int verbosity;
@@ -58,4 +59,16 @@ void p_debug(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vprint("", fmt, ap);
 	va_end(ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if ((level == LIBBPF_DEBUG && log__verbosity() < 2) || log__verbosity() < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void log__libbpf_messages(void)
+{
+	libbpf_set_print(libbpf_print);
 }

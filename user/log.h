@@ -15,6 +15,9 @@ void p_info(const char *fmt, ...) __printf(1, 2);
 void p_debug(int level, const char *fmt, ...) __printf(2, 3);
 
 void log__set_verbosity(int level);
+/* Route libbpf's messages by the verbosity: warnings with -v, debug
+ * (verifier logs) with -vv. */
+void log__libbpf_messages(void);
 int log__verbosity(void);
 
 #endif

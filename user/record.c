@@ -139,13 +139,6 @@ static int check_targets(const struct record_opts *o)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if ((level == LIBBPF_DEBUG && log__verbosity() < 2) || log__verbosity() < 1)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static int add_to(struct record *r, enum ember_event e, const struct raw_stack *rs, int64_t value)
 {
 	if (!r->ev[e].on || value <= 0)
@@ -463,25 +456,6 @@ static __u64 ts_ns(const struct timespec *t)
 	return (__u64)t->tv_sec * 1000000000ULL + t->tv_nsec;
 }
 
-/* The targets map's owner; the fork hook is loaded only for a command. */
-static struct targets_bpf *load_targets(const struct record_opts *o)
-{
-	struct targets_bpf *skel = targets_bpf__open();
-	int err;
-
-	if (!skel)
-		return NULL;
-	if (!o->cmd)
-		bpf_program__set_autoload(skel->progs.on_fork, false);
-	err = targets_bpf__load(skel);
-	if (err) {
-		targets_bpf__destroy(skel);
-		errno = -err;
-		return NULL;
-	}
-	return skel;
-}
-
 static int open_outputs(struct record *r)
 {
 	bool several = r->o.events & (r->o.events - 1);
@@ -745,7 +719,7 @@ int record__main(int argc, char **argv)
 	if (!res)
 		goto cleanup;
 
-	libbpf_set_print(libbpf_print);
+	log__libbpf_messages();
 	sa.sa_handler = on_signal; /* no SA_RESTART: let poll return EINTR */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -759,7 +733,7 @@ int record__main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	tskel = load_targets(o);
+	tskel = targets__load(o->cmd != NULL);
 	if (!tskel) {
 		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the "
 		      "verifier's messages",

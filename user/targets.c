@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "targets.h"
+#include "targets.skel.h"
 
 int targets__parse_pids(const char *s, __u32 **out)
 {
@@ -239,4 +240,22 @@ void command__free(struct command *c)
 	if (!c->released && !c->reaped)
 		waitpid(c->pid, &st, 0);
 	free(c);
+}
+
+struct targets_bpf *targets__load(bool follow_forks)
+{
+	struct targets_bpf *skel = targets_bpf__open();
+	int err;
+
+	if (!skel)
+		return NULL;
+	if (!follow_forks)
+		bpf_program__set_autoload(skel->progs.on_fork, false);
+	err = targets_bpf__load(skel);
+	if (err) {
+		targets_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
+	}
+	return skel;
 }

@@ -516,13 +516,6 @@ static int run_batch(struct top *t)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if ((level == LIBBPF_DEBUG && log__verbosity() < 2) || log__verbosity() < 1)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int top__main(int argc, char **argv)
 {
 	struct top t = { .selected = 0 };
@@ -542,7 +535,7 @@ int top__main(int argc, char **argv)
 		p_err("no process with PID %u: check the PID (ps -p %u)", t.o.pid, t.o.pid);
 		return 1;
 	}
-	libbpf_set_print(libbpf_print);
+	log__libbpf_messages();
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -16,6 +16,7 @@
 #include "stack_builder.h"
 #include "stack_delta.h"
 #include "symbolizer.h"
+#include "targets.h"
 #include "targets.skel.h"
 #include "top_panel.h"
 
@@ -80,14 +81,7 @@ struct top_panel *top_panel__new(unsigned int freq, double window_s)
 		p_err("cannot read the online CPUs");
 		goto fail;
 	}
-	p->targets = targets_bpf__open();
-	if (p->targets) {
-		bpf_program__set_autoload(p->targets->progs.on_fork, false);
-		if (targets_bpf__load(p->targets)) {
-			targets_bpf__destroy(p->targets);
-			p->targets = NULL;
-		}
-	}
+	p->targets = targets__load(false);
 	if (!p->targets) {
 		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the "
 		      "verifier's messages",

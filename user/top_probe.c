@@ -100,7 +100,7 @@ const char *top_probe__describe(const struct top_probe *p)
 	return p->desc;
 }
 
-static int cmp_tgid(const void *a, const void *b)
+int top_counter__cmp(const void *a, const void *b)
 {
 	const struct top_counter *x = a, *y = b;
 
@@ -140,7 +140,7 @@ int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter 
 		p->counters[p->nr].comm[EMBER_COMM_LEN] = '\0';
 		p->nr++;
 	}
-	sort_if(p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
+	sort_if(p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
 	prev = NULL;
 	while (bpf_map_get_next_key(blocked_fd, prev, &next) == 0) {
 		struct top_counter *c, k;
@@ -150,7 +150,7 @@ int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter 
 		if (bpf_map_lookup_elem(blocked_fd, &key, &blk) || blk.ts >= now_ns)
 			continue;
 		k.tgid = blk.tgid;
-		c = find_if(&k, p->counters, p->nr, sizeof(*p->counters), cmp_tgid);
+		c = find_if(&k, p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
 		/* a process blocked since before its first sample or wakeup
 		 * has no entry yet: its time shows once it wakes */
 		if (c)

@@ -22,6 +22,9 @@ struct top_counter {
 	char comm[EMBER_COMM_LEN + 1];
 };
 
+/* Order of counters by tgid (qsort/bsearch). */
+int top_counter__cmp(const void *a, const void *b);
+
 /* Loads and attaches (sampling freq Hz on every online CPU). NULL with
  * the error printed. */
 struct top_probe *top_probe__new(unsigned int freq);

@@ -190,13 +190,6 @@ static int scan_proc(struct top_table *t)
 	return err;
 }
 
-static int cmp_counter(const void *a, const void *b)
-{
-	const struct top_counter *x = a, *y = b;
-
-	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
-}
-
 int top_table__update(struct top_table *t, double now, const struct top_counter *c, size_t n)
 {
 	double dt = t->baseline_done ? now - t->last : 0;
@@ -266,7 +259,7 @@ int top_table__update(struct top_table *t, double now, const struct top_counter 
 	for (i = 0; i < t->nr; i++) {
 		struct top_counter k = { .tgid = t->e[i].row.pid };
 
-		if (!find_if(&k, c, n, sizeof(*c), cmp_counter))
+		if (!find_if(&k, c, n, sizeof(*c), top_counter__cmp))
 			t->e[i].row.cpu_pct = t->e[i].row.offcpu_pct = 0;
 	}
 	t->interval = dt;
