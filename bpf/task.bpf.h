@@ -25,6 +25,16 @@ static __always_inline __u32 task_state(struct task_struct *t)
 	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
 }
 
+/* The same through a trusted task pointer: plain loads, no helper call. */
+static __always_inline __u32 task_state_btf(struct task_struct *t)
+{
+	struct task_struct___514 *n = (void *)t;
+
+	if (bpf_core_field_exists(n->__state))
+		return n->__state;
+	return ((struct task_struct___pre514 *)t)->state;
+}
+
 /* The process name, not the thread's: threads may rename themselves. */
 static __always_inline void read_process_name(struct task_struct *t, char comm[EMBER_COMM_LEN])
 {

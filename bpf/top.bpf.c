@@ -23,8 +23,15 @@ struct {
 	__type(value, struct ember_top_proc);
 } procs SEC(".maps");
 
-/* Threads blocked now. A hash, not task storage: userspace reads it to
- * count the part of a long block that fell in each refresh. */
+/*
+ * Per thread: since when it has been blocked (ts 0: it is not). A hash,
+ * not task storage: the switch-in side only has the next task as a plain
+ * pointer (task storage wants a trusted one), and userspace reads it to
+ * count the part of a long block that fell in each refresh. Entries stay
+ * for the thread's life (the switch writes ts in place; an insert and a
+ * delete per block cost twice the rest of the program); userspace sweeps
+ * out exited threads.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -68,13 +75,35 @@ int top_sample(struct bpf_perf_event_data *ctx)
 	return 0;
 }
 
+static __always_inline void block_starts(struct task_struct *prev, __u32 tid, __u64 now)
+{
+	struct ember_top_block *b = bpf_map_lookup_elem(&blocked, &tid), nb;
+
+	if (b) {
+		b->tgid = prev->tgid;
+		b->ts = now;
+		stat_inc(EMBER_STAT_BLOCKS);
+		return;
+	}
+	nb.ts = now;
+	nb.tgid = prev->tgid;
+	nb.pad = 0;
+	/* -EEXIST cannot happen: only this thread's own switch adds it */
+	if (bpf_map_update_elem(&blocked, &tid, &nb, BPF_NOEXIST))
+		stat_inc(EMBER_STAT_TOP_BLOCKS_FULL);
+	else
+		stat_inc(EMBER_STAT_BLOCKS);
+}
+
 SEC("raw_tp/sched_switch")
 int top_switch(struct bpf_raw_tracepoint_args *ctx)
 {
 	bool preempt = (bool)ctx->args[0];
-	struct task_struct *prev = (struct task_struct *)ctx->args[1];
+	/* The switch is traced before it happens: prev is still current,
+	 * and through the trusted pointer its fields are plain loads. */
+	struct task_struct *prev = bpf_get_current_task_btf();
 	struct task_struct *next = (struct task_struct *)ctx->args[2];
-	__u32 prev_tid = BPF_CORE_READ(prev, pid), next_tid = BPF_CORE_READ(next, pid);
+	__u32 prev_tid = prev->pid, next_tid = BPF_CORE_READ(next, pid);
 	__u64 now = bpf_ktime_get_ns();
 	struct ember_top_block *b;
 	struct ember_top_proc *p;
@@ -84,23 +113,17 @@ int top_switch(struct bpf_raw_tracepoint_args *ctx)
 	 * is runnable, an exiting one never comes back. The idle task is
 	 * never counted. */
 	if (prev_tid && !preempt &&
-	    (task_state(prev) & (EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE))) {
-		struct ember_top_block nb = { .ts = now, .tgid = BPF_CORE_READ(prev, tgid) };
-
-		if (bpf_map_update_elem(&blocked, &prev_tid, &nb, BPF_ANY))
-			stat_inc(EMBER_STAT_TOP_BLOCKS_FULL);
-		else
-			stat_inc(EMBER_STAT_BLOCKS);
-	}
+	    (task_state_btf(prev) & (EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE)))
+		block_starts(prev, prev_tid, now);
 	if (!next_tid)
 		return 0;
 	b = bpf_map_lookup_elem(&blocked, &next_tid);
-	if (!b)
+	if (!b || !b->ts)
 		return 0;
 	p = proc_of(b->tgid, next);
 	if (p && now > b->ts)
 		__sync_fetch_and_add(&p->offcpu_ns, now - b->ts);
-	bpf_map_delete_elem(&blocked, &next_tid);
+	b->ts = 0;
 	stat_inc(EMBER_STAT_WAKEUPS);
 	return 0;
 }

@@ -172,7 +172,7 @@ struct ember_top_proc {
 };
 _Static_assert(sizeof(struct ember_top_proc) == 32, "ember_top_proc ABI changed");
 
-/* A thread blocked now: since when, and whose. */
+/* A thread that has blocked: since when (0: not blocked now), and whose. */
 struct ember_top_block {
 	__u64 ts;
 	__u32 tgid;

@@ -9,6 +9,7 @@
 #include "collector.h"
 #include "cpus.h"
 #include "log.h"
+#include "map_batch.h"
 #include "sampler.h"
 #include "top.skel.h"
 #include "top_probe.h"
@@ -30,6 +31,7 @@ struct top_probe {
 	struct top_bpf *skel;
 	struct sampler *sampler;
 	struct bpf_link *switch_link;
+	struct map_batch *procs, *blocked;
 	struct top_counter *counters;
 	size_t nr, cap;
 	char desc[96];
@@ -69,6 +71,12 @@ struct top_probe *top_probe__new(unsigned int freq)
 		      strerror(errno));
 		goto fail;
 	}
+	p->procs = map_batch__new(bpf_map__fd(p->skel->maps.procs), sizeof(__u32),
+				  sizeof(struct ember_top_proc));
+	p->blocked = map_batch__new(bpf_map__fd(p->skel->maps.blocked), sizeof(__u32),
+				    sizeof(struct ember_top_block));
+	if (!p->procs || !p->blocked)
+		goto oom;
 	p->sampler = sampler__open(cpus, nr_cpus, freq, false);
 	if (!p->sampler || sampler__attach(p->sampler, p->skel->progs.top_sample))
 		goto fail;
@@ -91,6 +99,8 @@ void top_probe__free(struct top_probe *p)
 	sampler__free(p->sampler);
 	bpf_link__destroy(p->switch_link);
 	top_bpf__destroy(p->skel);
+	map_batch__free(p->procs);
+	map_batch__free(p->blocked);
 	free(p->counters);
 	free(p);
 }
@@ -109,52 +119,50 @@ int top_counter__cmp(const void *a, const void *b)
 
 int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter **out, size_t *n)
 {
-	int procs_fd = bpf_map__fd(p->skel->maps.procs);
-	int blocked_fd = bpf_map__fd(p->skel->maps.blocked);
-	struct ember_top_block blk;
-	struct ember_top_proc v;
-	__u32 key, next, *prev = NULL;
+	long nr_procs, nr_blocked;
 
 	/* Open blocks first, then the totals: a thread that wakes in
 	 * between is counted twice this once (a window of microseconds);
 	 * the other order would miss its whole block for a refresh. */
-	p->nr = 0;
-	while (bpf_map_get_next_key(procs_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(procs_fd, &key, &v))
-			continue;
-		if (p->nr == p->cap) {
-			size_t cap = p->cap ? p->cap * 2 : 256;
-			struct top_counter *c = realloc(p->counters, cap * sizeof(*c));
+	nr_blocked = map_batch__read(p->blocked, false);
+	if (nr_blocked < 0)
+		return (int)nr_blocked;
+	nr_procs = map_batch__read(p->procs, false);
+	if (nr_procs < 0)
+		return (int)nr_procs;
+	if ((size_t)nr_procs > p->cap) {
+		struct top_counter *c = realloc(p->counters, nr_procs * sizeof(*c));
 
-			if (!c)
-				return -ENOMEM;
-			p->counters = c;
-			p->cap = cap;
-		}
-		p->counters[p->nr].tgid = key;
-		p->counters[p->nr].samples = v.samples;
-		p->counters[p->nr].offcpu_ns = v.offcpu_ns;
-		memcpy(p->counters[p->nr].comm, v.comm, EMBER_COMM_LEN);
-		p->counters[p->nr].comm[EMBER_COMM_LEN] = '\0';
-		p->nr++;
+		if (!c)
+			return -ENOMEM;
+		p->counters = c;
+		p->cap = nr_procs;
+	}
+	p->nr = 0;
+	for (long i = 0; i < nr_procs; i++) {
+		const struct ember_top_proc *v = map_batch__value(p->procs, i);
+		struct top_counter *c = &p->counters[p->nr++];
+
+		c->tgid = *(const __u32 *)map_batch__key(p->procs, i);
+		c->samples = v->samples;
+		c->offcpu_ns = v->offcpu_ns;
+		memcpy(c->comm, v->comm, EMBER_COMM_LEN);
+		c->comm[EMBER_COMM_LEN] = '\0';
 	}
 	sort_if(p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
-	prev = NULL;
-	while (bpf_map_get_next_key(blocked_fd, prev, &next) == 0) {
+	for (long i = 0; i < nr_blocked; i++) {
+		const struct ember_top_block *blk = map_batch__value(p->blocked, i);
 		struct top_counter *c, k;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(blocked_fd, &key, &blk) || blk.ts >= now_ns)
+		/* ts 0: the thread runs (or waits to) */
+		if (!blk->ts || blk->ts >= now_ns)
 			continue;
-		k.tgid = blk.tgid;
+		k.tgid = blk->tgid;
 		c = find_if(&k, p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
 		/* a process blocked since before its first sample or wakeup
 		 * has no entry yet: its time shows once it wakes */
 		if (c)
-			c->offcpu_ns += now_ns - blk.ts;
+			c->offcpu_ns += now_ns - blk->ts;
 	}
 	*out = p->counters;
 	*n = p->nr;
@@ -166,27 +174,22 @@ void top_probe__forget(struct top_probe *p, __u32 tgid)
 	bpf_map_delete_elem(bpf_map__fd(p->skel->maps.procs), &tgid);
 }
 
+/* Threads keep their entry while they live; those gone are removed here
+ * (the kernel has no hook this program may use to see a thread exit). */
 void top_probe__sweep(struct top_probe *p, const char *proc_root)
 {
 	int fd = bpf_map__fd(p->skel->maps.blocked);
-	__u32 key, last, *prev = NULL;
+	long n = map_batch__read(p->blocked, false);
 	char path[64];
 
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		struct ember_top_block blk;
+	for (long i = 0; i < n; i++) {
+		const struct ember_top_block *blk = map_batch__value(p->blocked, i);
+		const __u32 *tid = map_batch__key(p->blocked, i);
 
-		if (bpf_map_lookup_elem(fd, &key, &blk) == 0) {
-			snprintf(path, sizeof(path), "%s/%u/task/%u",
-				 proc_root ? proc_root : "/proc", blk.tgid, key);
-			/* resume from the last kept key: a deleted one is no
-			 * place to continue from */
-			if (access(path, F_OK) && errno == ENOENT) {
-				bpf_map_delete_elem(fd, &key);
-				continue;
-			}
-		}
-		last = key;
-		prev = &last;
+		snprintf(path, sizeof(path), "%s/%u/task/%u", proc_root ? proc_root : "/proc",
+			 blk->tgid, *tid);
+		if (access(path, F_OK) && errno == ENOENT)
+			bpf_map_delete_elem(fd, tid);
 	}
 }
 
