@@ -100,6 +100,16 @@ void map_batch__per_entry(struct map_batch *b)
 	b->no_batch = true;
 }
 
+static int batch_call(struct map_batch *b, bool take, void *in, void *out, size_t at,
+		      __u32 *count)
+{
+	void *keys = b->keys + at * b->key_size, *values = b->values + at * b->value_size;
+
+	if (take)
+		return bpf_map_lookup_and_delete_batch(b->fd, in, out, keys, values, count, NULL);
+	return bpf_map_lookup_batch(b->fd, in, out, keys, values, count, NULL);
+}
+
 long map_batch__read(struct map_batch *b, bool take)
 {
 	void *in = NULL;
@@ -115,12 +125,7 @@ long map_batch__read(struct map_batch *b, bool take)
 		if (err)
 			return err;
 		count = (__u32)(b->cap - n);
-		err = take ? bpf_map_lookup_and_delete_batch(b->fd, in, b->token[t],
-							     b->keys + n * b->key_size,
-							     b->values + n * b->value_size, &count,
-							     NULL)
-			   : bpf_map_lookup_batch(b->fd, in, b->token[t], b->keys + n * b->key_size,
-						  b->values + n * b->value_size, &count, NULL);
+		err = batch_call(b, take, in, b->token[t], n, &count);
 		if (err == -ENOSPC) {
 			/* one bucket holds more than the room left */
 			err = reserve(b, b->cap * 2);
