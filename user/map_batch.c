@@ -100,8 +100,7 @@ void map_batch__per_entry(struct map_batch *b)
 	b->no_batch = true;
 }
 
-static int batch_call(struct map_batch *b, bool take, void *in, void *out, size_t at,
-		      __u32 *count)
+static int batch_call(struct map_batch *b, bool take, void *in, void *out, size_t at, __u32 *count)
 {
 	void *keys = b->keys + at * b->key_size, *values = b->values + at * b->value_size;
 
