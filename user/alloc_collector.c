@@ -24,6 +24,7 @@
 #include "leak_table.h"
 #include "munmap_log.h"
 #include "log.h"
+#include "map_batch.h"
 #include "stack_builder.h"
 #include "targets.h"
 
@@ -38,6 +39,7 @@ struct collector {
 	__u64 stop_ns;
 	struct drain_stack_stats ds;
 	struct alloc_leak_stats leak;
+	struct map_batch *taker;
 	char desc[256];
 };
 
@@ -482,11 +484,12 @@ static int alloc_drain(struct collector *c, const struct record_opts *o, collect
 	return err;
 }
 
-static int alloc_peek(struct collector *c, const struct record_opts *o, collector_sink sink,
+static int alloc_take(struct collector *c, const struct record_opts *o, collector_sink sink,
 		      void *ctx)
 {
-	return collector__drain_counts(SOURCE_ALLOC, bpf_map__fd(c->skel->maps.alloc_counts),
-				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+	return collector__take_counts(SOURCE_ALLOC, &c->taker,
+				      bpf_map__fd(c->skel->maps.alloc_counts),
+				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
 }
 
 static void alloc_read_stats(struct collector *c, __u64 *stats)
@@ -509,6 +512,7 @@ static void alloc_free(struct collector *c)
 	destroy_links(c->links, c->nr_links);
 	free(c->links);
 	alloc_bpf__destroy(c->skel);
+	map_batch__free(c->taker);
 	free(c);
 }
 
@@ -523,7 +527,7 @@ const struct collector_ops alloc_collector_ops = {
 	.attach = alloc_attach,
 	.stop = alloc_stop,
 	.drain = alloc_drain,
-	.peek = alloc_peek,
+	.take = alloc_take,
 	.read_stats = alloc_read_stats,
 	.describe = alloc_describe,
 	.free = alloc_free,

@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
+#include "map_batch.h"
 #include "stack_builder.h"
 
 struct collector *collector__new(size_t size,
@@ -113,46 +114,95 @@ void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
 		rs->marker = o->user_only ? "[kernel]" : "[no stack]";
 }
 
+union count_value {
+	__u64 samples;
+	struct ember_offcpu_value offcpu;
+	struct ember_alloc_value alloc;
+};
+
+static size_t value_size(enum collector_source source)
+{
+	return source == SOURCE_CPU	 ? sizeof(__u64)
+	       : source == SOURCE_OFFCPU ? sizeof(struct ember_offcpu_value)
+					 : sizeof(struct ember_alloc_value);
+}
+
+/* One counts entry, its stacks resolved, to the sink. */
+static int emit(enum collector_source source, const struct ember_stack_key *key,
+		const union count_value *v, int stacks_fd, const struct record_opts *o,
+		struct collector_bufs *b, collector_sink sink, void *ctx,
+		struct drain_stack_stats *st)
+{
+	struct collected col = { .source = source, .key = key };
+	struct raw_stack rs;
+
+	if (source == SOURCE_CPU) {
+		col.value = col.count = v->samples;
+	} else if (source == SOURCE_OFFCPU) {
+		col.value = v->offcpu.total_ns;
+		col.count = v->offcpu.count;
+	} else {
+		col.value = v->alloc.bytes;
+		col.count = (v->alloc.count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
+	}
+	collector__resolve(stacks_fd, key, o, b, &rs, st);
+	/* allocation stacks are taken at the allocator's return */
+	rs.return_leaf = source == SOURCE_ALLOC;
+	col.stack = &rs;
+	return sink(ctx, &col);
+}
+
 int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
 			    const struct record_opts *o, collector_sink sink, void *ctx,
 			    struct drain_stack_stats *st)
 {
 	struct ember_stack_key key, next, *prev = NULL;
-	union {
-		__u64 samples;
-		struct ember_offcpu_value offcpu;
-		struct ember_alloc_value alloc;
-	} v;
 	struct collector_bufs *b;
+	union count_value v;
 	int err = 0;
 
 	b = malloc(sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
-		struct collected col = { .source = source, .key = &key };
-		struct raw_stack rs;
-
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(counts_fd, &key, &v))
 			continue;
-		if (source == SOURCE_CPU) {
-			col.value = col.count = v.samples;
-		} else if (source == SOURCE_OFFCPU) {
-			col.value = v.offcpu.total_ns;
-			col.count = v.offcpu.count;
-		} else {
-			col.value = v.alloc.bytes;
-			col.count = (v.alloc.count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
-		}
-		collector__resolve(stacks_fd, &key, o, b, &rs, st);
-		/* allocation stacks are taken at the allocator's return */
-		rs.return_leaf = source == SOURCE_ALLOC;
-		col.stack = &rs;
-		err = sink(ctx, &col);
+		err = emit(source, &key, &v, stacks_fd, o, b, sink, ctx, st);
 		if (err)
 			break;
+	}
+	free(b);
+	return err;
+}
+
+int collector__take_counts(enum collector_source source, struct map_batch **taker, int counts_fd,
+			   int stacks_fd, const struct record_opts *o, collector_sink sink,
+			   void *ctx, struct drain_stack_stats *st)
+{
+	struct collector_bufs *b;
+	long n;
+	int err = 0;
+
+	if (!*taker) {
+		*taker = map_batch__new(counts_fd, sizeof(struct ember_stack_key),
+					(__u32)value_size(source));
+		if (!*taker)
+			return -errno;
+	}
+	n = map_batch__read(*taker, true);
+	if (n < 0)
+		return (int)n;
+	b = malloc(sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	for (long i = 0; i < n && !err; i++) {
+		union count_value v;
+
+		/* the batch packs values at their size, unaligned for the union */
+		memcpy(&v, map_batch__value(*taker, i), value_size(source));
+		err = emit(source, map_batch__key(*taker, i), &v, stacks_fd, o, b, sink, ctx, st);
 	}
 	free(b);
 	return err;

@@ -53,10 +53,11 @@ struct collector_ops {
 	void (*stop)(struct collector *c, __u64 stop_ns);
 	int (*drain)(struct collector *c, const struct record_opts *o, collector_sink sink,
 		     void *ctx);
-	/* Live views: the totals so far, to the same sink, without stopping
-	 * (counts only: no open off-CPU intervals, no live blocks). Each call
-	 * gives the totals since attach again. */
-	int (*peek)(struct collector *c, const struct record_opts *o, collector_sink sink,
+	/* Live views: what was counted since the last take (or the attach),
+	 * to the same sink, without stopping: the counts map is read and
+	 * emptied in batches, so each call costs what is new, not all seen
+	 * so far (no open off-CPU intervals, no live blocks). */
+	int (*take)(struct collector *c, const struct record_opts *o, collector_sink sink,
 		    void *ctx);
 	/* Adds this collector's BPF counters into stats[EMBER_STAT_MAX]. */
 	void (*read_stats)(struct collector *c, __u64 *stats);
@@ -126,5 +127,15 @@ void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
 int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
 			    const struct record_opts *o, collector_sink sink, void *ctx,
 			    struct drain_stack_stats *st);
+
+struct map_batch;
+/* The same as a take: entries read and deleted in batches (*taker made on
+ * first use, freed by the collector). A program that looked an entry up
+ * just before the take deleted it adds to an entry no longer in the map:
+ * that count is lost, a window of nanoseconds per entry and take against
+ * events milliseconds apart. */
+int collector__take_counts(enum collector_source source, struct map_batch **taker, int counts_fd,
+			   int stacks_fd, const struct record_opts *o, collector_sink sink,
+			   void *ctx, struct drain_stack_stats *st);
 
 #endif

@@ -9,6 +9,7 @@
 #include "collector.h"
 #include "cpu.skel.h"
 #include "log.h"
+#include "map_batch.h"
 #include "sampler.h"
 #include "stack_builder.h"
 
@@ -17,6 +18,7 @@ struct collector {
 	struct sampler *sampler;
 	char desc[96];
 	struct drain_stack_stats ds;
+	struct map_batch *taker;
 };
 
 /*
@@ -78,6 +80,13 @@ static int cpu_drain(struct collector *c, const struct record_opts *o, collector
 				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
 }
 
+static int cpu_take(struct collector *c, const struct record_opts *o, collector_sink sink,
+		    void *ctx)
+{
+	return collector__take_counts(SOURCE_CPU, &c->taker, bpf_map__fd(c->skel->maps.counts),
+				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+}
+
 static void cpu_read_stats(struct collector *c, __u64 *stats)
 {
 	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
@@ -94,6 +103,7 @@ static void cpu_free(struct collector *c)
 		return;
 	sampler__free(c->sampler);
 	cpu_bpf__destroy(c->skel);
+	map_batch__free(c->taker);
 	free(c);
 }
 
@@ -103,7 +113,7 @@ const struct collector_ops cpu_collector_ops = {
 	.attach = cpu_attach,
 	.stop = cpu_stop,
 	.drain = cpu_drain,
-	.peek = cpu_drain,
+	.take = cpu_take,
 	.read_stats = cpu_read_stats,
 	.describe = cpu_describe,
 	.free = cpu_free,

@@ -60,6 +60,7 @@ struct rec_comm {
 	char comm[];
 };
 
+/* PERF_RECORD_FORK and PERF_RECORD_EXIT */
 struct rec_fork {
 	struct perf_event_header h;
 	__u32 pid, ppid, tid, ptid;
@@ -179,6 +180,16 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 		}
 		t->st.forks++;
 		symbolizer__fork(t->sym, r->ppid, r->pid, r->time);
+		break;
+	}
+	case PERF_RECORD_EXIT: {
+		const struct rec_fork *r = (const void *)h;
+
+		/* the process, not one of its threads */
+		if (r->pid != r->tid || !tracked(t, r->pid))
+			break;
+		t->st.exits++;
+		symbolizer__exit(t->sym, r->pid, r->time);
 		break;
 	}
 	case PERF_RECORD_LOST: {

@@ -16,7 +16,7 @@ struct mmap_tracker;
 struct symbolizer;
 
 struct mmap_tracker_stats {
-	__u64 mmaps, forks, execs;
+	__u64 mmaps, forks, execs, exits;
 	__u64 lost_records; /* PERF_RECORD_LOST: the buffer overflowed */
 };
 

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "log.h"
+#include "map_batch.h"
 #include "offcpu.skel.h"
 #include "stack_builder.h"
 
@@ -15,6 +16,7 @@ struct collector {
 	struct bpf_link *link;
 	__u64 stop_ns;
 	struct drain_stack_stats ds;
+	struct map_batch *taker;
 };
 
 /*
@@ -121,8 +123,16 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 	return err;
 }
 
-static int offcpu_peek(struct collector *c, const struct record_opts *o, collector_sink sink,
+static int offcpu_take(struct collector *c, const struct record_opts *o, collector_sink sink,
 		       void *ctx)
+{
+	return collector__take_counts(SOURCE_OFFCPU, &c->taker,
+				      bpf_map__fd(c->skel->maps.offcpu_counts),
+				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+}
+
+static int offcpu_counts(struct collector *c, const struct record_opts *o, collector_sink sink,
+			 void *ctx)
 {
 	return collector__drain_counts(SOURCE_OFFCPU, bpf_map__fd(c->skel->maps.offcpu_counts),
 				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
@@ -133,7 +143,7 @@ static int offcpu_drain(struct collector *c, const struct record_opts *o, collec
 {
 	int err;
 
-	err = offcpu_peek(c, o, sink, ctx);
+	err = offcpu_counts(c, o, sink, ctx);
 	return err ? err : drain_open_intervals(c, o, sink, ctx);
 }
 
@@ -154,6 +164,7 @@ static void offcpu_free(struct collector *c)
 		return;
 	bpf_link__destroy(c->link);
 	offcpu_bpf__destroy(c->skel);
+	map_batch__free(c->taker);
 	free(c);
 }
 
@@ -163,7 +174,7 @@ const struct collector_ops offcpu_collector_ops = {
 	.attach = offcpu_attach,
 	.stop = offcpu_stop,
 	.drain = offcpu_drain,
-	.peek = offcpu_peek,
+	.take = offcpu_take,
 	.read_stats = offcpu_read_stats,
 	.describe = offcpu_describe,
 	.free = offcpu_free,

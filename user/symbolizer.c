@@ -69,6 +69,7 @@ struct proc {
 	 * address when the current one does not. Newest last. */
 	struct map *old;
 	size_t nr_old;
+	__u64 exited; /* when it exited (PERF_RECORD_EXIT), 0 while alive */
 	struct proc *next;
 };
 
@@ -119,6 +120,13 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	return s;
 }
 
+static void free_proc(struct proc *p)
+{
+	free(p->maps);
+	free(p->old);
+	free(p);
+}
+
 void symbolizer__free(struct symbolizer *s)
 {
 	size_t i;
@@ -130,9 +138,7 @@ void symbolizer__free(struct symbolizer *s)
 
 		for (; p; p = n) {
 			n = p->next;
-			free(p->maps);
-			free(p->old);
-			free(p);
+			free_proc(p);
 		}
 	}
 	for (i = 0; i < OBJ_BUCKETS; i++) {
@@ -182,6 +188,48 @@ static struct proc *get_proc(struct symbolizer *s, __u32 tgid)
 	p->next = s->procs[tgid % PROC_BUCKETS];
 	s->procs[tgid % PROC_BUCKETS] = p;
 	return p;
+}
+
+/* A process seen exited appears again: its pid was reused, and what is
+ * kept is the dead process's. */
+static void reborn(struct proc *p)
+{
+	if (!p->exited)
+		return;
+	p->nr = 0;
+	p->nr_old = 0;
+	p->has_exec = false;
+	p->exited = 0;
+}
+
+void symbolizer__exit(struct symbolizer *s, __u32 tgid, __u64 time)
+{
+	struct proc *p = s ? find_proc(s, tgid) : NULL;
+
+	if (p)
+		p->exited = time ? time : 1;
+}
+
+size_t symbolizer__forget_exited(struct symbolizer *s, __u64 before)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; s && i < PROC_BUCKETS; i++) {
+		struct proc **pp = &s->procs[i];
+
+		while (*pp) {
+			struct proc *p = *pp;
+
+			if (p->exited && p->exited < before) {
+				*pp = p->next;
+				free_proc(p);
+				n++;
+				continue;
+			}
+			pp = &p->next;
+		}
+	}
+	return n;
 }
 
 bool symbolizer__knows(const struct symbolizer *s, __u32 tgid)
@@ -374,6 +422,7 @@ int symbolizer__scan_pid(struct symbolizer *s, __u32 tgid, __u64 time)
 		err = -ENOMEM;
 		goto cleanup;
 	}
+	reborn(p);
 	for (i = 0; i < proc_maps__nr(pm); i++) {
 		const struct proc_map *e = proc_maps__entry(pm, i);
 		struct map m;
@@ -433,6 +482,7 @@ void symbolizer__fork(struct symbolizer *s, __u32 parent_tgid, __u32 child_tgid,
 	child = get_proc(s, child_tgid);
 	if (!child)
 		return;
+	reborn(child);
 	/* The child's own maps (records that beat the fork record here) go
 	 * back on top of the inherited ones. */
 	own = child->maps;

@@ -65,6 +65,12 @@ void symbolizer__mmap(struct symbolizer *s, __u32 tgid, __u64 start, __u64 len, 
 		      __u64 time);
 void symbolizer__fork(struct symbolizer *s, __u32 parent_tgid, __u32 child_tgid, __u64 time);
 void symbolizer__exec(struct symbolizer *s, __u32 tgid, __u64 time);
+/* The process exited (PERF_RECORD_EXIT of its leader). Its mappings stay
+ * (stacks it left are still to be named) until a long-running view, once
+ * it has named every stack taken before `before`, forgets the processes
+ * that exited earlier; the number forgotten. */
+void symbolizer__exit(struct symbolizer *s, __u32 tgid, __u64 time);
+size_t symbolizer__forget_exited(struct symbolizer *s, __u64 before);
 bool symbolizer__knows(const struct symbolizer *s, __u32 tgid);
 
 /* Lookups. Callers pass return addresses minus one for non-leaf frames. */

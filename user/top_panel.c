@@ -14,7 +14,6 @@
 #include "proc_scan.h"
 #include "record_opts.h"
 #include "stack_builder.h"
-#include "stack_delta.h"
 #include "symbolizer.h"
 #include "targets.h"
 #include "targets.skel.h"
@@ -40,7 +39,6 @@ struct top_panel {
 	struct targets_bpf *targets;
 	const struct collector_ops *ops;
 	struct collector *coll;
-	struct stack_delta *delta;
 	struct symbolizer *sym;
 	struct mmap_tracker *tracker;
 	struct tick ticks[MAX_TICKS];
@@ -159,7 +157,6 @@ void top_panel__free(struct top_panel *p)
 	for (int i = 0; i < p->nr_retired; i++)
 		pthread_join(p->retired[i], NULL);
 	clear_window(p);
-	stack_delta__free(p->delta);
 	mmap_tracker__free(p->tracker);
 	symbolizer__free(p->sym);
 	targets_bpf__destroy(p->targets);
@@ -205,10 +202,6 @@ static int start(struct top_panel *p)
 		bpf_map_delete_elem(targets_fd, &key);
 	if (p->pid)
 		bpf_map_update_elem(targets_fd, &p->pid, &one, BPF_ANY);
-	stack_delta__free(p->delta);
-	p->delta = stack_delta__new();
-	if (!p->delta)
-		return -ENOMEM;
 	p->coll = p->ops->load(&p->o, targets_fd);
 	if (!p->coll) {
 		err = -errno;
@@ -259,20 +252,17 @@ struct tick_ctx {
 	int err;
 };
 
-/* One stack's gain since the last refresh, into this refresh's stacks. */
+/* What one stack gained since the last refresh, into this refresh's
+ * stacks. */
 static int add_new(void *ctx, const struct collected *c)
 {
 	struct tick_ctx *t = ctx;
-	__u64 delta;
-	int64_t v;
-	int err;
+	int64_t v = (int64_t)c->value;
 
-	err = stack_delta__update(t->p->delta, c->key, c->value, &delta);
-	if (err || !delta)
-		return err;
+	if (!c->value)
+		return 0;
 	if (c->stack->nr_user && !symbolizer__knows(t->p->sym, c->stack->tgid))
 		symbolizer__scan_pid(t->p->sym, c->stack->tgid, mmap_tracker__now());
-	v = (int64_t)delta;
 	return stack_builder__add(t->sb, c->stack, &v);
 }
 
@@ -391,22 +381,21 @@ static void renew_if_full(struct top_panel *p)
 	start(p);
 }
 
-int top_panel__refresh(struct top_panel *p, double now)
+/* What the collector counted since the last refresh, as this refresh's
+ * functions, into the window. */
+static int read_tick(struct top_panel *p, double now)
 {
 	struct tick_ctx t = { .p = p };
 	struct stack_builder_stats sbs;
 	struct profile *stacks = NULL, *funcs = NULL;
 	int err = -ENOMEM;
 
-	mmap_tracker__poll(p->tracker, 0);
-	if (!p->coll)
-		return 0;
 	stacks = profile__new(func_types, 1);
 	funcs = profile__new(func_types, 2);
 	t.sb = stacks ? stack_builder__new(stacks, p->sym, NULL) : NULL;
 	if (!t.sb || !funcs)
 		goto cleanup;
-	err = p->ops->peek(p->coll, &p->o, add_new, &t);
+	err = p->ops->take(p->coll, &p->o, add_new, &t);
 	if (!err)
 		err = fold_functions(stacks, funcs);
 	if (err)
@@ -429,6 +418,22 @@ cleanup:
 	stack_builder__free(t.sb);
 	profile__free(stacks);
 	profile__free(funcs);
+	return err;
+}
+
+int top_panel__refresh(struct top_panel *p, double now)
+{
+	__u64 taken;
+	int err = 0;
+
+	mmap_tracker__poll(p->tracker, 0);
+	taken = mmap_tracker__now();
+	if (p->coll)
+		err = read_tick(p, now);
+	/* Every stack a process that exited before the take left was in it
+	 * and is named now: its mappings are no longer needed (a view that
+	 * runs for days sees millions of processes come and go). */
+	symbolizer__forget_exited(p->sym, taken);
 	return err;
 }
 

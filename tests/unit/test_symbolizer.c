@@ -466,6 +466,40 @@ static void test_mapping_history(void **state)
 	symbolizer__free(s);
 }
 
+/* Exited processes are kept until forgotten, only those that exited
+ * before the given time; a reused pid starts afresh. */
+static void test_exit_and_forget(void **state)
+{
+	struct symbolizer *s;
+
+	(void)state;
+	s = fixture_symbolizer("proc");
+	for (__u32 pid = 10; pid < 1010; pid++)
+		symbolizer__mmap(s, pid, 0x10000, 0x1000, 0, NULL, 0, "/x/A", 10);
+	symbolizer__mmap(s, 5, 0x20000, 0x1000, 0, NULL, 0, "/x/parent", 10);
+	/* 10..509 exit at 100..599, the others live */
+	for (__u32 pid = 10; pid < 510; pid++)
+		symbolizer__exit(s, pid, 90 + pid);
+	symbolizer__exit(s, 77777, 50); /* never seen: nothing */
+	assert_int_equal(symbolizer__forget_exited(s, 100), 0);
+	expect_map(s, 10, 0x10000, "/x/A", 0); /* exited, still named */
+	assert_int_equal(symbolizer__forget_exited(s, 300), 200); /* 10..209 */
+	assert_false(symbolizer__knows(s, 10));
+	assert_false(symbolizer__knows(s, 209));
+	assert_true(symbolizer__knows(s, 210));
+	assert_int_equal(symbolizer__forget_exited(s, 300), 0);
+	/* pid 300 reused by a child of 5 before it was forgotten: the dead
+	 * process's maps are not the child's */
+	symbolizer__fork(s, 5, 300, 700);
+	expect_map(s, 300, 0x10000, NULL, 0);
+	expect_map(s, 300, 0x20000, "/x/parent", 0);
+	assert_int_equal(symbolizer__forget_exited(s, 1000), 299); /* 210..509 but 300 */
+	assert_true(symbolizer__knows(s, 300));
+	for (__u32 pid = 510; pid < 1010; pid++)
+		expect_map(s, pid, 0x10000, "/x/A", 0);
+	symbolizer__free(s);
+}
+
 static struct symbolizer *kallsyms_symbolizer(const char *kallsyms)
 {
 	struct symbolizer_opts o = { 0 };
@@ -529,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_processes),
 		cmocka_unit_test(test_mmap_build_id_and_root),
 		cmocka_unit_test(test_mapping_history),
+		cmocka_unit_test(test_exit_and_forget),
 		cmocka_unit_test(test_kernel),
 	};
 
