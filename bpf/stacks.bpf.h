@@ -70,6 +70,9 @@ static __always_inline __u64 store_frames(struct ember_stack *buf, int n, bool u
 		*lost = true;
 		return 0;
 	}
+	/* how full the map is, for live views that renew before it fills */
+	if (!err)
+		stat_inc(EMBER_STAT_STACKS_STORED);
 	return h;
 }
 

@@ -191,6 +191,7 @@ _Static_assert(sizeof(struct ember_top_block) == 16, "ember_top_block ABI change
 	X(FILTERED, "filtered", "samples of threads outside the target (not recorded)")            \
 	X(RECORDED, "recorded", "samples aggregated into the counts map")                          \
 	X(STACKS_FULL, "stacks_full", "stack dropped: stacks map full (or no memory)")             \
+	X(STACKS_STORED, "stacks_stored", "distinct stacks stored in the stacks map")              \
 	X(USTACK_NONE, "ustack_none", "no user stack (kernel thread or fault)")                    \
 	X(KSTACK_NONE, "kstack_none", "no kernel stack (sample in user mode)")                     \
 	X(USTACK_ERROR, "ustack_error", "user stack lost: other bpf_get_stack error")              \

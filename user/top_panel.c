@@ -50,6 +50,7 @@ struct top_panel {
 	double last; /* when the collector was last read (or started) */
 	struct top_panel_losses losses;
 	__u64 lost_before; /* losses of collectors already replaced */
+	__u64 stored;	   /* stacks the collector had stored at the last refresh */
 	char status[200];
 	/* collectors being freed in the background (probe removal waits
 	 * for the kernel) */
@@ -218,6 +219,7 @@ static int start(struct top_panel *p)
 		return err;
 	}
 	p->last = mmap_tracker__now() / 1e9;
+	p->stored = 0;
 	return 0;
 }
 
@@ -364,18 +366,26 @@ static int merge_window(struct top_panel *p, double now)
 	return 0;
 }
 
-/* A collector whose maps filled up counts nothing new: start a fresh
- * one (the window keeps what was read). */
+/* Stacks are stored once and kept while the collector lives (a live view
+ * takes the counts but cannot tell which stored stacks a program is about
+ * to use again): a fresh collector replaces one whose stacks map is nearly
+ * full, before stacks are lost, or whose maps filled anyway. The window
+ * keeps what was read. */
 static void renew_if_full(struct top_panel *p)
 {
-	__u64 stats[EMBER_STAT_MAX] = {};
+	__u64 stats[EMBER_STAT_MAX] = {}, stored;
 
 	p->ops->read_stats(p->coll, stats);
 	p->losses.lost = p->lost_before + stats[EMBER_STAT_STACKS_FULL] +
 			 stats[EMBER_STAT_COUNTS_FULL] + stats[EMBER_STAT_USTACK_ERROR] +
 			 stats[EMBER_STAT_KSTACK_ERROR] + stats[EMBER_STAT_STACK_MISSING];
-	if (!stats[EMBER_STAT_STACKS_FULL] && !stats[EMBER_STAT_COUNTS_FULL])
+	stored = stats[EMBER_STAT_STACKS_STORED];
+	/* room for twice the last refresh's new stacks, and an eighth */
+	if (stored + 2 * (stored - p->stored) < p->o.stack_storage / 8 * 7 &&
+	    !stats[EMBER_STAT_STACKS_FULL] && !stats[EMBER_STAT_COUNTS_FULL]) {
+		p->stored = stored;
 		return;
+	}
 	p->lost_before = p->losses.lost;
 	retire(p);
 	start(p);
