@@ -122,6 +122,13 @@ static void retire(struct top_panel *p)
 	if (!p->coll)
 		return;
 	p->ops->stop(p->coll, mmap_tracker__now());
+	if (p->nr_retired == MAX_RETIRED) {
+		/* long done by now, normally: a view that renews its collector
+		 * every few minutes runs for days */
+		for (int i = 0; i < p->nr_retired; i++)
+			pthread_join(p->retired[i], NULL);
+		p->nr_retired = 0;
+	}
 	cc = malloc(2 * sizeof(*cc));
 	if (cc && p->nr_retired < MAX_RETIRED) {
 		cc[0] = p->coll;
