@@ -659,7 +659,7 @@ class Bench:
         steps = []
         heads = ["minute", "CPU %", "BPF %", "total %", "BPF runs/s", "RSS MB",
                  "counts entries", "machine sw/s", "exited/s", "started/s", "panel",
-                 "lost", "truncated"]
+                 "lost", "truncated", "renewals"]
         print("\nember top trend: %s; background: 1 spinner + ping-pong at %.0f round trips/s "
               "+ %g new processes/s; %s, kernel %s, %d CPUs. Step 1 includes start-up." % (
                   " ".join(["ember"] + argv[1:]), a.rate, a.churn, machine(),
@@ -687,7 +687,7 @@ class Bench:
                   "sw": Load.rates(prev["load"], cur["load"])["sw"],
                   "started": (cur["churn"] - prev["churn"]) / dt if churn else 0.0,
                   "exited": snap["exited"] / dt, "panel": snap["panel"], "lost": snap["lost"],
-                  "truncated": snap["truncated"], "snapshots": snap["snapshots"],
+                  "truncated": snap["truncated"], "renewals": snap["renewals"], "snapshots": snap["snapshots"],
                   "cpu_s": cpu, "bpf_s": bpf_s, "dt": dt, "step": a.step}
             st["total"] = st["cpu"] + st["bpf"]
             steps.append(st)
@@ -753,7 +753,8 @@ def trend_row(s):
             "%.3f" % s["bpf"], "%.2f" % s["total"], "%.0f" % s["runs"],
             fmt(s["rss"] and s["rss"] / 1024, ".1f"), fmt(s["entries"], "d", "-"),
             "%.0f" % s["sw"], "%.1f" % s["exited"], "%.1f" % s["started"],
-            s["panel"] or "-", fmt(s["lost"], "d", "-"), fmt(s["truncated"], "d", "-")]
+            s["panel"] or "-", fmt(s["lost"], "d", "-"), fmt(s["truncated"], "d", "-"),
+            fmt(s["renewals"], "d", "-")]
 
 
 def short_model(m):
@@ -768,17 +769,18 @@ class BatchParser:
     """What ember top -b printed since the last update(): snapshots, processes
     exited (the header's "N exited since the last refresh"), and from the
     last snapshot the panel's amount ("N samples", "X s blocked") and its
-    losses ("(N stacks lost to full maps, M truncated)", printed only when
-    not both zero)."""
+    losses ("(N stacks lost to full maps, M truncated, R collector renewals)",
+    printed only when not all zero)."""
 
     TASKS = re.compile(r"^Tasks \d+ processes \(\d+ running, (\d+) exited")
     PANEL = re.compile(r"Hot functions: .*, last [\d.]+ s, (.*)$")
-    LOST = re.compile(r"^\s+\((\d+) stacks lost to full maps, (\d+) truncated\)")
+    LOST = re.compile(r"^\s+\((\d+) stacks lost to full maps, (\d+) truncated"
+                      r"(?:, (\d+) collector renewals)?\)")
 
     def __init__(self, path):
         self.path = path
         self.off = 0
-        self.panel = self.lost = self.truncated = None
+        self.panel = self.lost = self.truncated = self.renewals = None
 
     def update(self):
         snaps = exited = 0
@@ -800,13 +802,14 @@ class BatchParser:
             m = self.PANEL.search(l)
             if m:
                 self.panel = m.group(1)
-                self.lost = self.truncated = 0
+                self.lost = self.truncated = self.renewals = 0
                 continue
             m = self.LOST.match(l)
             if m:
                 self.lost, self.truncated = int(m.group(1)), int(m.group(2))
+                self.renewals = int(m.group(3) or 0)
         return {"snapshots": snaps, "exited": exited, "panel": self.panel, "lost": self.lost,
-                "truncated": self.truncated}
+                "truncated": self.truncated, "renewals": self.renewals}
 
 
 class MapWatch:

@@ -41,6 +41,7 @@ struct top_opts {
 	bool no_panel;
 	enum top_sort sort;
 	int panel_rows;
+	unsigned int stack_storage; /* 0: record's default */
 };
 
 struct top {
@@ -82,6 +83,8 @@ static void usage(FILE *out)
 		"      --panel KIND        cpu (default), offcpu or alloc (needs -p)\n"
 		"      --no-panel          no hot-functions panel (no stacks collected)\n"
 		"      --panel-rows N      batch: functions listed (default 10)\n"
+		"      --stack-storage N   distinct stacks the panel's kernel map holds before a\n"
+		"                          fresh one replaces it (default as ember record's)\n"
 		"  -s, --sort COLUMN       CPU%% (default), OFF%%, RSS, THR, TIME, PID, COMMAND\n"
 		"  -F, --freq HZ           CPU samples per second per CPU (default 99)\n"
 		"  -v                      libbpf's messages\n"
@@ -106,6 +109,7 @@ static int parse_opts(int argc, char **argv, struct top_opts *o)
 		{ "panel", required_argument, NULL, 'P' },
 		{ "no-panel", no_argument, NULL, 'N' },
 		{ "panel-rows", required_argument, NULL, 'R' },
+		{ "stack-storage", required_argument, NULL, 'S' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "freq", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
@@ -163,6 +167,13 @@ static int parse_opts(int argc, char **argv, struct top_opts *o)
 			if (*end || end == optarg || v < 1 || v > 1000)
 				return usage_error("bad --panel-rows (give 1 to 1000)", optarg);
 			o->panel_rows = (int)v;
+			break;
+		case 'S':
+			v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 64 || v > (1L << 24))
+				return usage_error("bad --stack-storage (give 64 to 16777216)",
+						   optarg);
+			o->stack_storage = (unsigned int)v;
 			break;
 		case 's':
 			v = top_sort__parse(optarg);
@@ -505,6 +516,10 @@ static int run_batch(struct top *t)
 		if (refresh_data(t))
 			return -EIO;
 		next += t->o.interval;
+		/* late (stopped, or blocked on a full stdout): go on from now,
+		 * not with a burst of empty catch-up snapshots */
+		if (next < now_s())
+			next = now_s() + t->o.interval;
 		view_in(t, &in);
 		if (shown)
 			fputc('\n', stdout);
@@ -547,7 +562,7 @@ int top__main(int argc, char **argv)
 	if (!t.probe || !t.table || !t.sys)
 		goto cleanup;
 	if (!t.o.no_panel) {
-		t.panel = top_panel__new(t.o.freq, PANEL_WINDOW_S);
+		t.panel = top_panel__new(t.o.freq, PANEL_WINDOW_S, t.o.stack_storage);
 		if (!t.panel)
 			goto cleanup;
 		t.focus = t.o.pid;

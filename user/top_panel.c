@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ struct tick {
 };
 
 struct top_panel {
-	unsigned int freq;
+	unsigned int freq, stack_storage;
 	double window_s;
 	enum top_panel_kind kind;
 	__u32 pid, pid_buf[1];
@@ -51,6 +52,7 @@ struct top_panel {
 	struct top_panel_losses losses;
 	__u64 lost_before; /* losses of collectors already replaced */
 	__u64 stored;	   /* stacks the collector had stored at the last refresh */
+	__u64 dsos_opened; /* by the symbolizer, at the last refresh */
 	char status[200];
 	/* collectors being freed in the background (probe removal waits
 	 * for the kernel) */
@@ -60,7 +62,7 @@ struct top_panel {
 
 static const struct value_type func_types[] = { { "self", "count", 0 }, { "total", "count", 0 } };
 
-struct top_panel *top_panel__new(unsigned int freq, double window_s)
+struct top_panel *top_panel__new(unsigned int freq, double window_s, unsigned int stack_storage)
 {
 	struct top_panel *p = calloc(1, sizeof(*p));
 
@@ -68,6 +70,7 @@ struct top_panel *top_panel__new(unsigned int freq, double window_s)
 		goto oom;
 	p->freq = freq;
 	p->window_s = window_s;
+	p->stack_storage = stack_storage;
 	p->nr_cpus = libbpf_num_possible_cpus();
 	if (p->nr_cpus <= 0) {
 		p_err("cannot count CPUs: %s", strerror(-p->nr_cpus));
@@ -183,6 +186,8 @@ static int start(struct top_panel *p)
 
 	record_opts__defaults(&p->o);
 	p->o.freq = p->freq;
+	if (p->stack_storage)
+		p->o.stack_storage = p->stack_storage;
 	switch (p->kind) {
 	case TOP_PANEL_CPU:
 		p->ops = &cpu_collector_ops;
@@ -327,7 +332,9 @@ static int merge_window(struct top_panel *p, double now)
 	int kept = 0;
 
 	for (int i = 0; i < p->nr_ticks; i++) {
-		if (p->ticks[i].start < now - p->window_s - 1e-3) {
+		/* the newest refresh stays even if it was longer than the
+		 * window (the view was stopped, or blocked on its output) */
+		if (p->ticks[i].start < now - p->window_s - 1e-3 && i < p->nr_ticks - 1) {
 			profile__free(p->ticks[i].funcs);
 			continue;
 		}
@@ -394,6 +401,7 @@ static void renew_if_full(struct top_panel *p)
 		return;
 	}
 	p->lost_before = p->losses.lost;
+	p->losses.renewals++;
 	retire(p);
 	start(p);
 }
@@ -440,6 +448,7 @@ cleanup:
 
 int top_panel__refresh(struct top_panel *p, double now)
 {
+	struct symbolizer_stats st;
 	__u64 taken;
 	int err = 0;
 
@@ -451,6 +460,14 @@ int top_panel__refresh(struct top_panel *p, double now)
 	 * and is named now: its mappings are no longer needed (a view that
 	 * runs for days sees millions of processes come and go). */
 	symbolizer__forget_exited(p->sym, taken);
+	symbolizer__stats(p->sym, &st);
+	if (st.dsos_opened + st.dsos_failed != p->dsos_opened) {
+		/* Reading a big binary's sections (a 30 MB compiler) leaves as
+		 * much free heap, which glibc keeps: give it back, or a view
+		 * that runs for days grows by every big binary it ever saw. */
+		p->dsos_opened = st.dsos_opened + st.dsos_failed;
+		malloc_trim(0);
+	}
 	return err;
 }
 

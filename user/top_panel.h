@@ -31,7 +31,8 @@ struct top_panel;
 
 /* freq: CPU samples per second per CPU; window_s: seconds summed. NULL
  * with the error printed. */
-struct top_panel *top_panel__new(unsigned int freq, double window_s);
+/* stack_storage: the collector's stacks map size, 0 for record's default */
+struct top_panel *top_panel__new(unsigned int freq, double window_s, unsigned int stack_storage);
 void top_panel__free(struct top_panel *p);
 /* Switch to kind for one process (pid) or the machine (0). Starts its
  * collector; on failure the panel says why (top_panel__status) and stays
@@ -53,6 +54,7 @@ const char *top_panel__status(const struct top_panel *p);
 /* Stacks lost to full maps, truncated, or with unnamed frames so far. */
 struct top_panel_losses {
 	__u64 lost, truncated, unnamed;
+	__u64 renewals; /* collectors replaced as their stacks map filled */
 };
 void top_panel__losses(const struct top_panel *p, struct top_panel_losses *l);
 

@@ -190,9 +190,11 @@ static void panel(struct out *o, const struct top_view_in *in, int rows)
 		    f[i].name, f[i].kind == FRAME_KERNEL ? " [kernel]" : "", mod ? " [" : "",
 		    mod ? mod : "", mod ? "]" : "");
 	}
-	if (in->batch && (l.lost || l.truncated))
-		put(o, TOP_ATTR_NORMAL, "  (%llu stacks lost to full maps, %llu truncated)",
-		    (unsigned long long)l.lost, (unsigned long long)l.truncated);
+	if (in->batch && (l.lost || l.truncated || l.renewals))
+		put(o, TOP_ATTR_NORMAL,
+		    "  (%llu stacks lost to full maps, %llu truncated, %llu collector renewals)",
+		    (unsigned long long)l.lost, (unsigned long long)l.truncated,
+		    (unsigned long long)l.renewals);
 }
 
 static const char *const help_lines[] = {

@@ -174,10 +174,50 @@ class TopTest(EmberTest):
         w_s = float(re.search(r"last ([\d.]+) s", last["panel_title"]).group(1))
         self.assertAlmostEqual(float(m.group(1)), w_s, delta=0.15 * w_s, msg=last["panel_title"])
 
+    def test_panel_renews_before_stacks_fill(self):
+        """New processes keep bringing new stacks (new addresses): with
+        room for only 512 stacks, the panel's collector is renewed before
+        its stacks map fills, again and again, and no stack is lost; the
+        panel keeps showing what runs. (A refresh can bring up to two new
+        stacks per sample, ~400 at 99 Hz on 2 busy CPUs: 512 holds one.)"""
+        stop = time.monotonic() + 16
+        kids = []
+        # to a file: a pipe nobody reads before the end would stall it
+        outf = open(os.path.join(self.dir, "top.out"), "w+b")
+        p = subprocess.Popen([run.EMBER, "top", "-b", "-n", "14", "-i", "1",
+                              "--stack-storage", "512", "--panel-rows", "5"],
+                             stdout=outf, stderr=subprocess.PIPE)
+        try:
+            while time.monotonic() < stop and p.poll() is None:
+                kids.append(subprocess.Popen([wl("spinner"), "0.05"]))
+                time.sleep(0.04)
+                kids = [k for k in kids if k.poll() is None]
+            _, err = p.communicate(timeout=30)
+        finally:
+            for k in kids:
+                k.wait()
+        self.assertEqual(p.returncode, 0, err.decode())
+        outf.seek(0)
+        text = outf.read().decode()
+        outf.close()
+        snaps = parse_snapshots(text)
+        self.assertEqual(len(snaps), 14, text[-3000:])
+        losses = re.findall(r"\((\d+) stacks lost to full maps, (\d+) truncated, "
+                            r"(\d+) collector renewals\)", text)
+        self.assertTrue(losses, text[-3000:])
+        lost, _, renewals = (int(x) for x in losses[-1])
+        self.assertGreaterEqual(renewals, 2, losses)
+        self.assertEqual(lost, 0, losses)
+        for s in snaps[1:]:
+            m = re.search(r"(\d+) samples", s["panel_title"])
+            self.assertGreater(int(m.group(1)), 0, text)
+            self.assertIn("ember_spin", [n for _, _, n in s["panel"]], s["panel"])
+
     def test_bad_options(self):
         for args, what in ((["-b", "-i", "0"], "interval"), (["-b", "-n", "x"], "-n"),
                            (["-b", "--panel", "alloc"], "needs -p"),
-                           (["-b", "-s", "nope"], "sort"), (["-b", "--bogus"], "unknown option"),
+                           (["-b", "-s", "nope"], "sort"),
+                           (["-b", "--stack-storage", "10"], "stack-storage"), (["-b", "--bogus"], "unknown option"),
                            (["-b", "-p", "999999999"], "no process"),
                            ([], "terminal")):
             r = run.run([run.EMBER, "top"] + args, 20)
