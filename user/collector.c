@@ -152,46 +152,15 @@ static int emit(enum collector_source source, const struct ember_stack_key *key,
 	return sink(ctx, &col);
 }
 
-int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
-			    const struct record_opts *o, collector_sink sink, void *ctx,
-			    struct drain_stack_stats *st)
-{
-	struct ember_stack_key key, next, *prev = NULL;
-	struct collector_bufs *b;
-	union count_value v;
-	int err = 0;
-
-	b = malloc(sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(counts_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(counts_fd, &key, &v))
-			continue;
-		err = emit(source, &key, &v, stacks_fd, o, b, sink, ctx, st);
-		if (err)
-			break;
-	}
-	free(b);
-	return err;
-}
-
-int collector__take_counts(enum collector_source source, struct map_batch **taker, int counts_fd,
-			   int stacks_fd, const struct record_opts *o, collector_sink sink,
-			   void *ctx, struct drain_stack_stats *st)
+/* Every entry the batch reads (take: and deletes), resolved, to the sink. */
+static int emit_all(enum collector_source source, struct map_batch *mb, bool take, int stacks_fd,
+		    const struct record_opts *o, collector_sink sink, void *ctx,
+		    struct drain_stack_stats *st)
 {
 	struct collector_bufs *b;
-	long n;
+	long n = map_batch__read(mb, take);
 	int err = 0;
 
-	if (!*taker) {
-		*taker = map_batch__new(counts_fd, sizeof(struct ember_stack_key),
-					(__u32)value_size(source));
-		if (!*taker)
-			return -errno;
-	}
-	n = map_batch__read(*taker, true);
 	if (n < 0)
 		return (int)n;
 	b = malloc(sizeof(*b));
@@ -201,9 +170,37 @@ int collector__take_counts(enum collector_source source, struct map_batch **take
 		union count_value v;
 
 		/* the batch packs values at their size, unaligned for the union */
-		memcpy(&v, map_batch__value(*taker, i), value_size(source));
-		err = emit(source, map_batch__key(*taker, i), &v, stacks_fd, o, b, sink, ctx, st);
+		memcpy(&v, map_batch__value(mb, i), value_size(source));
+		err = emit(source, map_batch__key(mb, i), &v, stacks_fd, o, b, sink, ctx, st);
 	}
 	free(b);
 	return err;
+}
+
+int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
+			    const struct record_opts *o, collector_sink sink, void *ctx,
+			    struct drain_stack_stats *st)
+{
+	struct map_batch *mb =
+	    map_batch__new(counts_fd, sizeof(struct ember_stack_key), (__u32)value_size(source));
+	int err;
+
+	if (!mb)
+		return -errno;
+	err = emit_all(source, mb, false, stacks_fd, o, sink, ctx, st);
+	map_batch__free(mb);
+	return err;
+}
+
+int collector__take_counts(enum collector_source source, struct map_batch **taker, int counts_fd,
+			   int stacks_fd, const struct record_opts *o, collector_sink sink,
+			   void *ctx, struct drain_stack_stats *st)
+{
+	if (!*taker) {
+		*taker = map_batch__new(counts_fd, sizeof(struct ember_stack_key),
+					(__u32)value_size(source));
+		if (!*taker)
+			return -errno;
+	}
+	return emit_all(source, *taker, true, stacks_fd, o, sink, ctx, st);
 }

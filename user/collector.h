@@ -120,7 +120,7 @@ void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
 			const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
 			struct drain_stack_stats *st);
 
-/* Read a counts map keyed by ember_stack_key once and hand every entry to
+/* Read a counts map keyed by ember_stack_key once (in batches) and hand every entry to
  * the sink. The value layout follows the source: a __u64 sample count for
  * SOURCE_CPU, struct ember_offcpu_value for SOURCE_OFFCPU, struct
  * ember_alloc_value for SOURCE_ALLOC. */

@@ -190,11 +190,13 @@ static struct proc *get_proc(struct symbolizer *s, __u32 tgid)
 	return p;
 }
 
-/* A process seen exited appears again: its pid was reused, and what is
- * kept is the dead process's. */
-static void reborn(struct proc *p)
+/* A process seen exited appears again at time (a fork or a scan after
+ * its exit): its pid was reused, and what is kept is the dead process's.
+ * Records reach us out of order across CPUs, so an exit record may come
+ * before the fork record of the same process: then the fork is older. */
+static void reborn(struct proc *p, __u64 time)
 {
-	if (!p->exited)
+	if (!p->exited || time <= p->exited)
 		return;
 	p->nr = 0;
 	p->nr_old = 0;
@@ -422,7 +424,7 @@ int symbolizer__scan_pid(struct symbolizer *s, __u32 tgid, __u64 time)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	reborn(p);
+	reborn(p, time);
 	for (i = 0; i < proc_maps__nr(pm); i++) {
 		const struct proc_map *e = proc_maps__entry(pm, i);
 		struct map m;
@@ -482,7 +484,7 @@ void symbolizer__fork(struct symbolizer *s, __u32 parent_tgid, __u32 child_tgid,
 	child = get_proc(s, child_tgid);
 	if (!child)
 		return;
-	reborn(child);
+	reborn(child, time);
 	/* The child's own maps (records that beat the fork record here) go
 	 * back on top of the inherited ones. */
 	own = child->maps;

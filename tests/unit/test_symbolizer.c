@@ -493,6 +493,11 @@ static void test_exit_and_forget(void **state)
 	symbolizer__fork(s, 5, 300, 700);
 	expect_map(s, 300, 0x10000, NULL, 0);
 	expect_map(s, 300, 0x20000, "/x/parent", 0);
+	/* records out of order: pid 400's exit (at 490) handled before its
+	 * own fork (at 480) and the maps of its exec'd image (485) */
+	symbolizer__mmap(s, 400, 0x30000, 0x1000, 0, NULL, 0, "/x/exec", 485);
+	symbolizer__fork(s, 5, 400, 480);
+	expect_map(s, 400, 0x30000, "/x/exec", 0);
 	assert_int_equal(symbolizer__forget_exited(s, 1000), 299); /* 210..509 but 300 */
 	assert_true(symbolizer__knows(s, 300));
 	for (__u32 pid = 510; pid < 1010; pid++)
