@@ -32,13 +32,13 @@ void top_probe__free(struct top_probe *p);
 /* "cpu-clock at 99 Hz (software event; no hardware PMU)" */
 const char *top_probe__describe(const struct top_probe *p);
 /* Every process seen so far, as of now_ns (CLOCK_MONOTONIC), sorted by
- * tgid. *out is
- * owned by the probe, valid until the next call. 0 or -errno. */
+ * tgid. *out is owned by the probe, valid until the next call. 0 or
+ * -errno. */
 int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter **out, size_t *n);
 /* A process is gone and its last figures were used: drop its entry. */
 void top_probe__forget(struct top_probe *p, __u32 tgid);
-/* Drop blocked-thread entries of threads that no longer exist (their
- * wakeup will never come). */
+/* Drop the entries of threads that no longer exist (each thread keeps
+ * one for its life; no hook this program may use sees it exit). */
 void top_probe__sweep(struct top_probe *p, const char *proc_root);
 /* Adds the BPF counters into stats[EMBER_STAT_MAX]. */
 void top_probe__stats(struct top_probe *p, __u64 *stats);
