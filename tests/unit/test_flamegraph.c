@@ -777,7 +777,7 @@ static void test_garbage_names(void **state)
 			for (int j = 0; j < len; j++)
 				names[i][j] = (char)(1 + rand() % 255);
 			names[i][len] = '\0';
-			f[i] = (struct frame){ names[i], NULL, 0, (enum frame_kind)(rand() % 5) };
+			f[i] = (struct frame){ .name = names[i], .kind = (enum frame_kind)(rand() % 5) };
 		}
 		assert_int_equal(profile__add(p, f, n, &v), 0);
 		total += v;
