@@ -11,21 +11,9 @@
 #include "log.h"
 #include "map_batch.h"
 #include "sampler.h"
+#include "sorted.h"
 #include "top.skel.h"
 #include "top_probe.h"
-
-/* qsort and bsearch must not see a NULL array, even an empty one. */
-static void sort_if(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n)
-		qsort(base, n, size, cmp);
-}
-
-static void *find_if(const void *key, const void *base, size_t n, size_t size,
-		     int (*cmp)(const void *, const void *))
-{
-	return n ? bsearch(key, base, n, size, cmp) : NULL;
-}
 
 struct top_probe {
 	struct top_bpf *skel;
@@ -149,7 +137,7 @@ int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter 
 		memcpy(c->comm, v->comm, EMBER_COMM_LEN);
 		c->comm[EMBER_COMM_LEN] = '\0';
 	}
-	sort_if(p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
+	sorted__sort(p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
 	for (long i = 0; i < nr_blocked; i++) {
 		const struct ember_top_block *blk = map_batch__value(p->blocked, i);
 		struct top_counter *c, k;
@@ -158,7 +146,7 @@ int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter 
 		if (!blk->ts || blk->ts >= now_ns)
 			continue;
 		k.tgid = blk->tgid;
-		c = find_if(&k, p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
+		c = sorted__find(&k, p->counters, p->nr, sizeof(*p->counters), top_counter__cmp);
 		/* a process blocked since before its first sample or wakeup
 		 * has no entry yet: its time shows once it wakes */
 		if (c)

@@ -9,20 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 #include "procfs.h"
+#include "sorted.h"
 #include "top_table.h"
-
-/* qsort and bsearch must not see a NULL array, even an empty one. */
-static void sort_if(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n)
-		qsort(base, n, size, cmp);
-}
-
-static void *find_if(const void *key, const void *base, size_t n, size_t size,
-		     int (*cmp)(const void *, const void *))
-{
-	return n ? bsearch(key, base, n, size, cmp) : NULL;
-}
 
 static const char *const sort_names[TOP_SORT_MAX] = {
 	[TOP_SORT_CPU] = "CPU%",     [TOP_SORT_OFFCPU] = "OFF%", [TOP_SORT_RSS] = "RSS",
@@ -106,7 +94,7 @@ static struct entry *find(struct top_table *t, __u32 pid)
 {
 	struct entry k = { .row.pid = pid };
 
-	return find_if(&k, t->e, t->nr, sizeof(*t->e), cmp_pid);
+	return sorted__find(&k, t->e, t->nr, sizeof(*t->e), cmp_pid);
 }
 
 /* Appended unsorted; the caller sorts once all are in. */
@@ -175,7 +163,7 @@ static int scan_proc(struct top_table *t)
 		{
 			struct entry k = { .row.pid = (__u32)pid };
 
-			e = find_if(&k, t->e, known, sizeof(*t->e), cmp_pid);
+			e = sorted__find(&k, t->e, known, sizeof(*t->e), cmp_pid);
 		}
 		if (!e)
 			e = add(t, (__u32)pid);
@@ -186,7 +174,7 @@ static int scan_proc(struct top_table *t)
 		fill_from_stat(t, e, &ps);
 	}
 	closedir(dir);
-	sort_if(t->e, t->nr, sizeof(*t->e), cmp_pid);
+	sorted__sort(t->e, t->nr, sizeof(*t->e), cmp_pid);
 	return err;
 }
 
@@ -196,7 +184,7 @@ int top_table__update(struct top_table *t, double now, const struct top_counter 
 	size_t i, kept;
 	int err;
 
-	sort_if(t->e, t->nr, sizeof(*t->e), cmp_pid);
+	sorted__sort(t->e, t->nr, sizeof(*t->e), cmp_pid);
 	/* Exited last time and shown then: gone for good now. */
 	for (i = kept = 0; i < t->nr; i++) {
 		if (t->e[i].row.state == 'X')
@@ -218,7 +206,7 @@ int top_table__update(struct top_table *t, double now, const struct top_counter 
 			if (!e)
 				return -ENOMEM;
 			snprintf(e->row.comm, sizeof(e->row.comm), "%s", c[i].comm);
-			sort_if(t->e, t->nr, sizeof(*t->e), cmp_pid);
+			sorted__sort(t->e, t->nr, sizeof(*t->e), cmp_pid);
 			e = find(t, c[i].tgid);
 		}
 		if (!e->in_proc)
@@ -259,7 +247,7 @@ int top_table__update(struct top_table *t, double now, const struct top_counter 
 	for (i = 0; i < t->nr; i++) {
 		struct top_counter k = { .tgid = t->e[i].row.pid };
 
-		if (!find_if(&k, c, n, sizeof(*c), top_counter__cmp))
+		if (!sorted__find(&k, c, n, sizeof(*c), top_counter__cmp))
 			t->e[i].row.cpu_pct = t->e[i].row.offcpu_pct = 0;
 	}
 	t->interval = dt;
@@ -322,7 +310,7 @@ static int cmp_rows(const void *a, const void *b)
 void top_table__sort(struct top_table *t, enum top_sort s)
 {
 	sort_key = s;
-	sort_if(t->e, t->nr, sizeof(*t->e), cmp_rows);
+	sorted__sort(t->e, t->nr, sizeof(*t->e), cmp_rows);
 }
 
 size_t top_table__nr(const struct top_table *t)
