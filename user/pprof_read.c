@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "array.h"
 #include "log.h"
 #include "pprof.h"
 #include "pprof_proto.h"
@@ -120,20 +121,7 @@ static int malformed(struct rd *rd, const uint8_t *at, const char *what)
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
+	return array__grow(arr, cap, need, elem, 16);
 }
 
 static int push(struct rd *rd, void **arr, size_t *nr, size_t *cap, const void *val, size_t elem)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "profile.h"
 
 struct stack_rec {
@@ -60,20 +61,7 @@ static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*arr = n;
-	*cap = ncap;
-	return 0;
+	return array__grow(arr, cap, need, elem, 64);
 }
 
 static const char *intern(struct profile *p, const char *s)
