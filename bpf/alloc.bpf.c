@@ -224,6 +224,7 @@ static __always_inline void record(void *ctx, __u32 tgid, __u64 ptr, __u64 size,
 			key.flags |= EMBER_KEY_USER_LOST;
 	}
 	read_process_name_btf(bpf_get_current_task_btf(), key.comm);
+	key.start_time = process_start_btf(bpf_get_current_task_btf());
 	if (count_allocs)
 		add_alloc_count(&key, bytes, count);
 	if (track_live) {
@@ -235,6 +236,7 @@ static __always_inline void record(void *ctx, __u32 tgid, __u64 ptr, __u64 size,
 		l.user_stack = key.user_stack;
 		l.flags = key.flags | flags;
 		__builtin_memcpy(l.comm, key.comm, sizeof(l.comm));
+		l.start_time = key.start_time;
 		if (bpf_map_update_elem(&live, &a, &l, BPF_ANY))
 			stat_add(EMBER_STAT_LIVE_FULL);
 	}

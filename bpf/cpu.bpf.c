@@ -49,6 +49,7 @@ static __always_inline int record_stack(void *ctx, __u32 tgid)
 
 	task = (struct task_struct *)bpf_get_current_task();
 	read_process_name(task, key.comm);
+	key.start_time = process_start(task);
 
 	count = bpf_map_lookup_elem(&counts, &key);
 	if (count) {

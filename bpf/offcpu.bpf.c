@@ -80,6 +80,7 @@ static __always_inline void left_cpu(void *ctx, struct task_struct *prev, bool p
 			s.key.flags |= EMBER_KEY_KERNEL_LOST;
 	}
 	read_process_name(prev, s.key.comm);
+	s.key.start_time = process_start(prev);
 	err = bpf_map_update_elem(&start, &tid, &s, BPF_NOEXIST);
 	if ((int)err == -EEXIST) {
 		/* The switch that brought this thread back never reached us

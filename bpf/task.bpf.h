@@ -35,6 +35,18 @@ static __always_inline __u32 task_state_btf(struct task_struct *t)
 	return ((struct task_struct___pre514 *)t)->state;
 }
 
+/* When the process started (boot clock, ns; the start time of
+ * /proc/PID/stat): with the tgid, which process this is. */
+static __always_inline __u64 process_start(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, group_leader, start_boottime);
+}
+
+static __always_inline __u64 process_start_btf(struct task_struct *t)
+{
+	return t->group_leader->start_boottime;
+}
+
 /* The process name, not the thread's: threads may rename themselves. */
 static __always_inline void read_process_name(struct task_struct *t, char comm[EMBER_COMM_LEN])
 {

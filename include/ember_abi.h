@@ -42,8 +42,11 @@ struct ember_stack_key {
 	__u64 user_stack;	   /* hash key into the stacks map, 0: none */
 	__u64 kernel_stack;	   /* 0: none (sample taken in user mode) */
 	char comm[EMBER_COMM_LEN]; /* the process's (group leader's) name */
+	/* The process's start (group leader's start_boottime, ns): a PID
+	 * reused by a new process is another process, named apart. */
+	__u64 start_time;
 };
-_Static_assert(sizeof(struct ember_stack_key) == 40, "ember_stack_key ABI changed");
+_Static_assert(sizeof(struct ember_stack_key) == 48, "ember_stack_key ABI changed");
 
 /* Why a stack is missing from a key, when it is. */
 #define EMBER_KEY_USER_LOST (1u << 0) /* stacks map full or error */
@@ -62,7 +65,7 @@ struct ember_offcpu_start {
 	__u64 ts; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) when it left */
 	struct ember_stack_key key;
 };
-_Static_assert(sizeof(struct ember_offcpu_start) == 48, "ember_offcpu_start ABI changed");
+_Static_assert(sizeof(struct ember_offcpu_start) == 56, "ember_offcpu_start ABI changed");
 
 /* Off-CPU time per key: nanoseconds summed (microseconds only on output,
  * so rounding happens once) and the number of intervals. */
@@ -112,8 +115,9 @@ struct ember_alloc_live {
 	__u32 flags; /* EMBER_KEY_*; EMBER_LIVE_MMAP */
 	__u32 pad;
 	char comm[EMBER_COMM_LEN];
+	__u64 start_time; /* as in ember_stack_key */
 };
-_Static_assert(sizeof(struct ember_alloc_live) == 56, "ember_alloc_live ABI changed");
+_Static_assert(sizeof(struct ember_alloc_live) == 64, "ember_alloc_live ABI changed");
 
 /* The block came from mmap (released by munmap, not free); never
  * sampled, so bytes is its length. */

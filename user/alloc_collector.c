@@ -444,6 +444,7 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 		key.tgid = a.tgid;
 		key.flags = l.flags & (EMBER_KEY_USER_LOST | EMBER_KEY_KERNEL_LOST);
 		key.user_stack = l.user_stack;
+		key.start_time = l.start_time;
 		memcpy(key.comm, l.comm, sizeof(key.comm));
 		if (leak_table__add(t, &key, l.bytes, l.count, l.ts))
 			goto out;

@@ -96,6 +96,7 @@ void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
 	memcpy(b->comm, key->comm, EMBER_COMM_LEN);
 	b->comm[EMBER_COMM_LEN] = '\0';
 	rs->tgid = key->tgid;
+	rs->start_time = key->start_time;
 	rs->comm = b->comm[0] ? b->comm : "[unknown]";
 	if (read_stack(stacks_fd, key->user_stack, &b->user, &rs->nr_user, &rs->user_truncated))
 		rs->user_ips = b->user.ips;

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "elf_dso.h"
+#include "file_open.h"
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
@@ -57,6 +58,9 @@ struct elf_dso {
 	size_t nr_strtabs;
 	void *image; /* elf_memory copy */
 	size_t image_size;
+	/* the file it was read from, so a debug-file candidate that is this
+	 * very file is not taken for its own debug file */
+	__u64 dev, ino;
 	/* per symbol, filled on demand: 0 not read yet, >0 length of the
 	 * frame-pointer prologue, FRAME_NONE / FRAME_UNREADABLE */
 	short *prologue;
@@ -74,32 +78,40 @@ static bool elf_ready(void)
 	return state > 0;
 }
 
-/* Opens regular files only: a mapping of a device or FIFO path must not
- * make us block or read a device. */
-static Elf *open_elf(const char *path, int *fdp)
+/* libelf on an open file; fd stays the caller's. */
+static Elf *begin_elf(int fd)
 {
-	struct stat st;
 	Elf *elf;
-	int fd;
 
-	*fdp = -1;
 	if (!elf_ready()) {
-		errno = EINVAL;
-		return NULL;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
 		errno = EINVAL;
 		return NULL;
 	}
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		elf_end(elf);
-		close(fd);
 		errno = EINVAL;
+		return NULL;
+	}
+	return elf;
+}
+
+/* Regular files only, opened without blocking (file_open.h): a path a
+ * target controls may name a FIFO or a device. */
+static Elf *open_elf(const char *path, int *fdp)
+{
+	Elf *elf;
+	int fd;
+
+	*fdp = -1;
+	fd = file_open_regular(path);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	elf = begin_elf(fd);
+	if (!elf) {
+		close(fd);
 		return NULL;
 	}
 	*fdp = fd;
@@ -493,38 +505,34 @@ static bool has_func_symbols(Elf *elf, GElf_Word sh_type)
 	return false;
 }
 
-/* CRC32 of a whole file as in .gnu_debuglink (zlib's crc32). */
-static int file_crc32(const char *path, __u32 *crc)
+/* CRC32 of a whole open file as in .gnu_debuglink (zlib's crc32). */
+static int file_crc32(int fd, __u32 *crc)
 {
 	unsigned char *buf;
 	uLong c = crc32(0L, Z_NULL, 0);
+	off_t off = 0;
 	ssize_t n;
-	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	buf = malloc(65536);
-	if (!buf) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	while ((n = read(fd, buf, 65536)) > 0)
+	if (!buf)
+		return -ENOMEM;
+	while ((n = pread(fd, buf, 65536, off)) > 0) {
 		c = crc32(c, buf, (uInt)n);
-	if (n < 0)
-		err = -errno;
-	*crc = (__u32)c;
-cleanup:
+		off += n;
+	}
 	free(buf);
-	close(fd);
-	return err;
+	if (n < 0)
+		return -errno;
+	*crc = (__u32)c;
+	return 0;
 }
 
-static bool same_file(const char *a, const char *b)
+/* Whether path is the file d was read from (a debuglink naming itself). */
+static bool same_file(const struct elf_dso *d, const char *path)
 {
-	struct stat sa, sb;
+	struct stat st;
 
-	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return !stat(path, &st) && st.st_dev == d->dev && st.st_ino == d->ino;
 }
 
 /* Tries one debug file candidate. Returns 1 when its symbols were taken,
@@ -533,24 +541,28 @@ static bool same_file(const char *a, const char *b)
 static int try_debug_file(struct elf_dso *d, const char *path, bool has_crc, __u32 want_crc)
 {
 	__u8 id[ELF_DSO_BUILD_ID_MAX];
-	Elf *elf;
+	Elf *elf = NULL;
 	int fd, n, ret = 0;
 
-	if (access(path, R_OK) || same_file(path, d->path))
+	if (same_file(d, path))
+		return 0;
+	/* One open for the CRC and the symbols: what was checked is what is read. */
+	fd = file_open_regular(path);
+	if (fd < 0)
 		return 0;
 	if (has_crc) {
 		__u32 crc = 0;
 
-		if (file_crc32(path, &crc))
-			return 0;
+		if (file_crc32(fd, &crc))
+			goto cleanup;
 		if (crc != want_crc) {
 			d->debug_rejected++;
-			return 0;
+			goto cleanup;
 		}
 	}
-	elf = open_elf(path, &fd);
+	elf = begin_elf(fd);
 	if (!elf)
-		return 0;
+		goto cleanup;
 	n = elf_build_id(elf, id, sizeof(id));
 	if (d->build_id_size &&
 	    ((unsigned int)n != d->build_id_size || memcmp(id, d->build_id, (size_t)n))) {
@@ -687,34 +699,70 @@ static int load_elf(struct elf_dso *d, Elf *elf, const char *debug_dir)
 	return 0;
 }
 
-struct elf_dso *elf_dso__open(const char *path, const char *debug_dir)
+struct elf_dso *elf_dso__open_fd(int fd, const char *name, const char *debug_dir)
 {
 	struct elf_dso *d;
+	struct stat st;
 	Elf *elf = NULL;
-	int fd = -1, err = 0;
+	int err = 0;
 
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->path = strdup(path);
+	d->path = strdup(name);
 	if (!d->path) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	elf = open_elf(path, &fd);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	elf = begin_elf(fd);
 	if (!elf) {
 		err = -errno;
 		goto cleanup;
 	}
 	err = load_elf(d, elf, debug_dir);
 cleanup:
-	close_elf(elf, fd);
+	elf_end(elf);
 	if (err) {
 		elf_dso__free(d);
 		errno = -err;
 		return NULL;
 	}
 	return d;
+}
+
+struct elf_dso *elf_dso__open(const char *path, const char *debug_dir)
+{
+	struct elf_dso *d;
+	int fd, saved;
+
+	fd = file_open_regular(path);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	d = elf_dso__open_fd(fd, path, debug_dir);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return d;
+}
+
+int elf_dso__read_build_id_fd(int fd, __u8 *buf, size_t size)
+{
+	Elf *elf = begin_elf(fd);
+	int n;
+
+	if (!elf)
+		return -errno;
+	n = elf_build_id(elf, buf, size);
+	elf_end(elf);
+	return n;
 }
 
 struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *name)
@@ -810,12 +858,13 @@ const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
 	return d->syms[i].name;
 }
 
-/* Code bytes at vaddr, from the in-memory image or the file on disk. */
-static int read_code(const struct elf_dso *d, __u64 vaddr, unsigned char *buf, size_t len)
+/* Code bytes at vaddr, from the in-memory image or the file (fd, else
+ * the path it was opened by). */
+static int read_code(const struct elf_dso *d, int fd, __u64 vaddr, unsigned char *buf, size_t len)
 {
 	ssize_t n = -1;
 	size_t i;
-	int fd;
+	bool own = false;
 
 	for (i = 0; i < d->nr_loads; i++) {
 		const struct dso_load *l = &d->loads[i];
@@ -830,11 +879,15 @@ static int read_code(const struct elf_dso *d, __u64 vaddr, unsigned char *buf, s
 			memcpy(buf, (const char *)d->image + off, len);
 			return 0;
 		}
-		fd = open(d->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		n = pread(fd, buf, len, off);
-		close(fd);
+		if (fd < 0) {
+			fd = file_open_regular(d->path);
+			if (fd < 0)
+				return fd;
+			own = true;
+		}
+		n = pread(fd, buf, len, (off_t)off);
+		if (own)
+			close(fd);
 		return n == (ssize_t)len ? 0 : -EIO;
 	}
 	return -ENOENT;
@@ -887,7 +940,7 @@ static short prologue_len(const unsigned char *b, size_t len)
 	return FRAME_NONE;
 }
 
-int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr)
+int elf_dso__frame_state(struct elf_dso *d, int fd, __u64 vaddr)
 {
 #if defined(__x86_64__)
 	unsigned char code[32];
@@ -906,7 +959,7 @@ int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr)
 		len = d->syms[i].end - d->syms[i].start;
 		if (len > sizeof(code) || !len)
 			len = sizeof(code);
-		d->prologue[i] = read_code(d, d->syms[i].start, code, len)
+		d->prologue[i] = read_code(d, fd, d->syms[i].start, code, len)
 				     ? FRAME_UNREADABLE
 				     : prologue_len(code, len);
 	}
@@ -916,6 +969,7 @@ int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr)
 	return d->prologue[i] != FRAME_NONE && vaddr - d->syms[i].start >= (__u64)d->prologue[i];
 #else
 	(void)d;
+	(void)fd;
 	(void)vaddr;
 	return -1;
 #endif

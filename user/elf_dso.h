@@ -24,6 +24,9 @@ struct elf_dso;
  * <debug_dir>/.build-id/xx/yyyy.debug and <debug_dir>/<dir of path>/ when
  * the file has no .symtab. NULL with errno on failure. */
 struct elf_dso *elf_dso__open(const char *path, const char *debug_dir);
+/* Same from an open regular file (the caller keeps fd); name is the path
+ * shown and the one debuglinks are looked up beside. */
+struct elf_dso *elf_dso__open_fd(int fd, const char *name, const char *debug_dir);
 /* Same from memory (the vDSO). The image is copied; name is for display. */
 struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *name);
 void elf_dso__free(struct elf_dso *d);
@@ -31,6 +34,7 @@ void elf_dso__free(struct elf_dso *d);
 /* Read only the NT_GNU_BUILD_ID of path into buf. Returns its size, 0 if
  * the file has none, or -errno. */
 int elf_dso__read_build_id(const char *path, __u8 *buf, size_t size);
+int elf_dso__read_build_id_fd(int fd, __u8 *buf, size_t size);
 
 /* Function covering vaddr (an address in the ELF's own address space, as in
  * st_value): its name and *offset = vaddr - start, or NULL. */
@@ -42,9 +46,10 @@ const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
  * frame-pointer walk from a leaf that has not (gcc omits the frame of
  * leaf functions; libraries built without frame pointers never set one)
  * skips the leaf's caller. 1 yes, 0 no, -1 unknown (no symbol, code not
- * readable, not x86-64). Reads the function's first bytes once.
+ * readable, not x86-64). Reads the function's first bytes once, from fd
+ * (the file d was loaded from), or when fd < 0 from its path.
  */
-int elf_dso__frame_state(struct elf_dso *d, __u64 vaddr);
+int elf_dso__frame_state(struct elf_dso *d, int fd, __u64 vaddr);
 int elf_dso__offset_to_vaddr(const struct elf_dso *d, __u64 offset, __u64 *vaddr);
 
 const __u8 *elf_dso__build_id(const struct elf_dso *d, unsigned int *size);

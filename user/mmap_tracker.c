@@ -143,6 +143,7 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 	case PERF_RECORD_MMAP2: {
 		const struct rec_mmap2 *r = (const void *)h;
 		bool has_bid = h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID;
+		struct sym_mmap m = {};
 		size_t max_name;
 
 		if (!sid || h->size < sizeof(*r) + sizeof(*sid) || !tracked(t, r->pid))
@@ -152,10 +153,22 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 		if (!memchr(r->filename, '\0', max_name))
 			break;
 		t->st.mmaps++;
-		symbolizer__mmap(t->sym, r->pid, r->addr, r->len, r->pgoff,
-				 has_bid ? r->build_id : NULL,
-				 has_bid ? (r->build_id_size > 20 ? 20 : r->build_id_size) : 0,
-				 r->filename, sid->time);
+		m.tgid = r->pid;
+		m.start = r->addr;
+		m.len = r->len;
+		m.pgoff = r->pgoff;
+		if (has_bid) {
+			m.build_id = r->build_id;
+			m.build_id_size = r->build_id_size > 20 ? 20 : r->build_id_size;
+		} else {
+			m.dev_major = r->maj;
+			m.dev_minor = r->min;
+			m.ino = r->ino;
+			m.ino_generation = r->ino_generation;
+		}
+		m.path = r->filename;
+		m.time = sid->time;
+		symbolizer__mmap(t->sym, &m);
 		break;
 	}
 	case PERF_RECORD_COMM: {
@@ -237,9 +250,12 @@ struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus,
 	attr.comm = 1;
 	attr.comm_exec = 1;
 	attr.task = 1;
-	attr.build_id = 1; /* lets the symbolizer check the file on disk */
+	/* Device, inode and inode generation rather than the build id: every
+	 * file has an identity, and the symbolizer checks what it opens
+	 * against it (a build id is only in files that have one). */
+	attr.build_id = 0;
 	attr.use_clockid = 1;
-	attr.clockid = CLOCK_MONOTONIC;
+	attr.clockid = CLOCK_BOOTTIME; /* the clock of start times in /proc */
 	attr.sample_period = 1;
 	/* Side-band records do not count as events for wakeup_events; wake
 	 * on fill level instead, and consume every buffer on each poll. */
@@ -268,17 +284,8 @@ struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus,
 	t->pb = perf_buffer__new_raw(t->map_fd, TRACKER_PAGES, &attr, on_record, t, &opts);
 	if (!t->pb) {
 		err = -errno;
-		if (err == -EINVAL) {
-			/* kernels before 5.12 have no build ids in mmap2 */
-			attr.build_id = 0;
-			t->pb = perf_buffer__new_raw(t->map_fd, TRACKER_PAGES, &attr, on_record, t,
-						     &opts);
-			err = t->pb ? 0 : -errno;
-		}
-		if (!t->pb) {
-			p_err("cannot open side-band mmap events: %s", strerror(-err));
-			goto fail;
-		}
+		p_err("cannot open side-band mmap events: %s", strerror(-err));
+		goto fail;
 	}
 	free(cpu_list);
 	free(map_keys);

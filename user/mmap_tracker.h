@@ -32,7 +32,8 @@ void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid);
 int mmap_tracker__poll(struct mmap_tracker *t, int timeout_ms);
 void mmap_tracker__stats(const struct mmap_tracker *t, struct mmap_tracker_stats *st);
 
-/* CLOCK_MONOTONIC in ns: the clock the records are stamped with. */
+/* CLOCK_MONOTONIC in ns: the BPF programs' clock (bpf_ktime_get_ns).
+ * Records are stamped with symbolizer__now()'s. */
 __u64 mmap_tracker__now(void);
 
 #endif

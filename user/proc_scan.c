@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <dirent.h>
 #include <stdlib.h>
-#include "mmap_tracker.h"
 #include "proc_scan.h"
 #include "symbolizer.h"
 
@@ -22,7 +21,7 @@ int proc_scan__all(struct symbolizer *sym)
 			continue;
 		/* Gone already, or a kernel thread with no maps: either way
 		 * nothing to remember. */
-		if (symbolizer__scan_pid(sym, pid, mmap_tracker__now()) == 0)
+		if (symbolizer__scan_pid(sym, pid, symbolizer__now()) == 0)
 			n++;
 	}
 	closedir(d);

@@ -174,8 +174,8 @@ static int route(void *ctx, const struct collected *c)
 
 	/* A process nobody recorded maps for (records lost, or it started
 	 * between the scan and its first record) may still be alive. */
-	if (rs.nr_user && !symbolizer__knows(r->sym, rs.tgid))
-		symbolizer__scan_pid(r->sym, rs.tgid, mmap_tracker__now());
+	if (rs.nr_user)
+		symbolizer__ensure(r->sym, rs.tgid, rs.start_time, symbolizer__now());
 	if (c->source == SOURCE_ALLOC || c->source == SOURCE_LEAK)
 		return route_alloc(r, c);
 	if (c->source == SOURCE_CPU) {
@@ -779,12 +779,12 @@ int record__main(int argc, char **argv)
 
 		bpf_map_update_elem(targets_fd, &o->pids[i], &one, BPF_ANY);
 		mmap_tracker__track(tracker, o->pids[i]);
-		symbolizer__scan_pid(r.sym, o->pids[i], mmap_tracker__now());
+		symbolizer__scan_pid(r.sym, o->pids[i], symbolizer__now());
 	}
 	if (o->tid) {
 		targets__tgid_of(o->tid, &tgid);
 		mmap_tracker__track(tracker, tgid);
-		symbolizer__scan_pid(r.sym, tgid, mmap_tracker__now());
+		symbolizer__scan_pid(r.sym, tgid, symbolizer__now());
 	}
 	if (o->all)
 		proc_scan__all(r.sym);

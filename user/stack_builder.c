@@ -115,16 +115,17 @@ static int reserve(struct stack_builder *sb, unsigned int n)
 	return 0;
 }
 
+/* "[memfd:/usr/lib/libc.so.6]" is not a path: shown whole. */
 static const char *basename_of(const char *path)
 {
-	const char *s = strrchr(path, '/');
+	const char *s = path[0] == '[' ? NULL : strrchr(path, '/');
 
 	return s ? s + 1 : path;
 }
 
 /* Fill frame i for one address; formatted names live in names[i]. */
 static int name_frame(struct stack_builder *sb, unsigned int i, __u64 ip, bool leaf, bool kernel,
-		      __u32 tgid)
+		      const struct raw_stack *rs)
 {
 	struct frame *f = &sb->frames[i];
 	struct sym_result r = {};
@@ -139,7 +140,7 @@ static int name_frame(struct stack_builder *sb, unsigned int i, __u64 ip, bool l
 	if (kernel)
 		symbolizer__kernel(sb->sym, lookup, &r);
 	else
-		symbolizer__user(sb->sym, tgid, lookup, &r);
+		symbolizer__user(sb->sym, rs->tgid, rs->start_time, lookup, &r);
 	sb->st.frames++;
 	f->build_id = r.build_id;
 	switch (r.status) {
@@ -195,7 +196,7 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	/* user frames root to leaf */
 	for (unsigned int k = rs->nr_user; k-- > 0;) {
 		err =
-		    name_frame(sb, n, rs->user_ips[k], k == 0 && !rs->return_leaf, false, rs->tgid);
+		    name_frame(sb, n, rs->user_ips[k], k == 0 && !rs->return_leaf, false, rs);
 		if (err)
 			return err;
 		n++;
@@ -205,7 +206,7 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	 * functions, libc's syscall wrappers), the next frame found is its
 	 * caller's caller. Say so rather than pass the stack off as whole. */
 	if (rs->nr_user && sb->frames[n - 1].kind == FRAME_USER &&
-	    symbolizer__user_frame(sb->sym, rs->tgid,
+	    symbolizer__user_frame(sb->sym, rs->tgid, rs->start_time,
 				   rs->user_ips[0] - (rs->return_leaf ? 1 : 0)) == 0) {
 		sb->st.leaf_caller_missing++;
 		sb->st.leaf_caller_missing_value += values[0];
@@ -231,7 +232,7 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	}
 	for (unsigned int k = rs->nr_kernel; k-- > kskip;) {
 		/* kernel stacks from a sample start at the interrupted IP */
-		err = name_frame(sb, n, rs->kernel_ips[k], k == 0, true, rs->tgid);
+		err = name_frame(sb, n, rs->kernel_ips[k], k == 0, true, rs);
 		if (err)
 			return err;
 		n++;

@@ -1,34 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * symbolizer: per-process mapping history plus shared ELF symbol tables.
+ * symbolizer: per-incarnation mapping history plus shared ELF symbol tables.
  *
- * A mapping points at an "obj": the identity of a mapped file as far as we
- * know it (path, plus build id from MMAP2 or dev/inode from /proc maps).
- * Objs are loaded lazily into elf_dsos, which are shared between objs that
- * turn out to be the same file (same path and build id), so libc is parsed
- * once however many processes map it and whichever way we learnt of them.
+ * A mapping points at an "obj": the mapped file as the record named it
+ * (path, and its identity: device, inode and inode generation, or a build
+ * id). An obj is named from a "held file": a descriptor opened through
+ * /proc/PID/map_files while the mapping existed (so it is the very file),
+ * or opened another way and found to have the obj's identity. Held files
+ * are kept open: an inode cannot be reused while we hold it, so a later
+ * mapping with the same device and inode is provably the same file
+ * without opening anything. ELF symbols are loaded once per held file and
+ * shared between files with the same build id, so libc is parsed once
+ * however many processes and containers map it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "elf_dso.h"
+#include "file_open.h"
 #include "ksyms.h"
 #include "proc_maps.h"
+#include "procfs.h"
 #include "symbolizer.h"
 
 #define PROC_BUCKETS 1024
 #define OBJ_BUCKETS 256
+#define FILE_BUCKETS 256
+#define MISS_BUCKETS 1024
 /* Far more than any real vDSO; bounds what we trust from its headers. */
 #define VDSO_MAX_SIZE (1024 * 1024)
+/* The kernel stamps a process's start time early in fork and its FORK
+ * record at the end of it: the start lies at most this much before. */
+#define FORK_SLACK_NS (2ULL * 1000000000ULL)
 
 static const char kernel_module[] = "[kernel.kallsyms]";
 static const char anon_module[] = "[anon]";
 static const char vdso_path[] = "[vdso]";
+static const char memfd_prefix[] = "/memfd:";
+static const char deleted_suffix[] = " (deleted)";
 
 enum obj_state {
 	OBJ_UNLOADED,
@@ -36,16 +56,32 @@ enum obj_state {
 	OBJ_FAILED,
 };
 
+/* A mapped file we opened and hold. */
+struct held_file {
+	struct file_identity id;
+	int fd;
+	__u64 opened_at; /* record clock: mappings seen after it are this file */
+	struct elf_dso *elf; /* owned by symbolizer.dsos; NULL until loaded */
+	bool load_failed;
+	bool mark;
+	struct held_file *next;
+};
+
 struct obj {
-	char *path;
+	char *path;  /* as mapped: where debuglinks are looked for */
+	char *label; /* module shown: the path, or [memfd:NAME], [anon]... */
 	__u8 build_id[ELF_DSO_BUILD_ID_MAX];
 	unsigned int build_id_size;
 	bool has_inode;
 	__u64 dev;
 	__u64 inode;
+	__u32 gen;
+	bool has_gen;
 	enum obj_state state;
-	struct elf_dso *elf; /* owned by symbolizer.dsos */
-	char *build_id_hex;  /* made on first use; NULL if none known */
+	struct held_file *file; /* NULL until proven */
+	struct elf_dso *elf;	/* owned by symbolizer.dsos */
+	char *build_id_hex;	/* made on first use; NULL if none known */
+	bool mark;
 	struct obj *next;
 };
 
@@ -57,8 +93,13 @@ struct map {
 	struct obj *obj;
 };
 
+/* One process that had this PID: born (its start time, record clock)
+ * somewhere in [born_lo, born_hi]. A provisional one was seen in records
+ * before its FORK record arrived: only born_hi is known. */
 struct proc {
 	__u32 tgid;
+	__u64 born_lo, born_hi;
+	bool provisional;
 	bool has_exec;
 	__u64 last_exec;
 	struct map *maps; /* sorted by start, non-overlapping */
@@ -73,9 +114,11 @@ struct proc {
 	struct proc *next;
 };
 
-struct loaded_dso {
-	char *path; /* path as mapped (not as opened), the sharing key */
-	struct elf_dso *elf;
+/* A (PID, start) whose scan found another process or none. */
+struct miss {
+	__u32 tgid;
+	__u64 start;
+	struct miss *next;
 };
 
 struct symbolizer {
@@ -84,12 +127,19 @@ struct symbolizer {
 	char *debug_dir;
 	struct proc *procs[PROC_BUCKETS];
 	struct obj *objs[OBJ_BUCKETS];
-	struct loaded_dso *dsos;
+	struct held_file *files[FILE_BUCKETS];
+	struct miss *misses[MISS_BUCKETS];
+	size_t nr_held, max_held;
+	struct elf_dso **dsos;
 	size_t nr_dsos;
 	struct elf_dso *vdso;
 	bool vdso_tried;
 	struct ksyms *ksyms;
 	bool ksyms_tried;
+	/* the kernel's internal shmem mount (memfds, shared anonymous
+	 * memory): a mapping on it is no file on any disk */
+	__u64 shm_dev;
+	bool has_shm_dev;
 	struct symbolizer_stats stats;
 };
 
@@ -102,9 +152,33 @@ static __u32 hash_str(const char *s)
 	return h;
 }
 
+__u64 symbolizer__now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The device of memfds, from one of our own. */
+static void find_shm_dev(struct symbolizer *s)
+{
+	struct stat st;
+	int fd = memfd_create("ember-shm-probe", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &st)) {
+		s->shm_dev = st.st_dev;
+		s->has_shm_dev = true;
+	}
+	close(fd);
+}
+
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 {
 	struct symbolizer *s;
+	struct rlimit rl;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -117,6 +191,12 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 		symbolizer__free(s);
 		return NULL;
 	}
+	/* Half the descriptors we may have, the rest for everything else;
+	 * past that, files are opened when named and not held. */
+	s->max_held = 128;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur > 512)
+		s->max_held = rl.rlim_cur == RLIM_INFINITY ? 65536 : (rl.rlim_cur - 256) / 2;
+	find_shm_dev(s);
 	return s;
 }
 
@@ -125,6 +205,23 @@ static void free_proc(struct proc *p)
 	free(p->maps);
 	free(p->old);
 	free(p);
+}
+
+static void free_obj(struct obj *o)
+{
+	free(o->path);
+	free(o->label);
+	free(o->build_id_hex);
+	free(o);
+}
+
+static void free_file(struct symbolizer *s, struct held_file *f)
+{
+	if (f->fd >= 0) {
+		close(f->fd);
+		s->nr_held--;
+	}
+	free(f);
 }
 
 void symbolizer__free(struct symbolizer *s)
@@ -146,15 +243,27 @@ void symbolizer__free(struct symbolizer *s)
 
 		for (; o; o = n) {
 			n = o->next;
-			free(o->path);
-			free(o->build_id_hex);
-			free(o);
+			free_obj(o);
 		}
 	}
-	for (i = 0; i < s->nr_dsos; i++) {
-		elf_dso__free(s->dsos[i].elf);
-		free(s->dsos[i].path);
+	for (i = 0; i < FILE_BUCKETS; i++) {
+		struct held_file *f = s->files[i], *n;
+
+		for (; f; f = n) {
+			n = f->next;
+			free_file(s, f);
+		}
 	}
+	for (i = 0; i < MISS_BUCKETS; i++) {
+		struct miss *m = s->misses[i], *n;
+
+		for (; m; m = n) {
+			n = m->next;
+			free(m);
+		}
+	}
+	for (i = 0; i < s->nr_dsos; i++)
+		elf_dso__free(s->dsos[i]);
 	free(s->dsos);
 	elf_dso__free(s->vdso);
 	ksyms__free(s->ksyms);
@@ -164,53 +273,82 @@ void symbolizer__free(struct symbolizer *s)
 	free(s);
 }
 
-static struct proc *find_proc(const struct symbolizer *s, __u32 tgid)
+/* ---- incarnations ---- */
+
+static struct proc *new_proc(struct symbolizer *s, __u32 tgid, __u64 lo, __u64 hi, bool provisional)
 {
-	struct proc *p;
+	struct proc *p = calloc(1, sizeof(*p));
 
-	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
-		if (p->tgid == tgid)
-			return p;
-	}
-	return NULL;
-}
-
-static struct proc *get_proc(struct symbolizer *s, __u32 tgid)
-{
-	struct proc *p = find_proc(s, tgid);
-
-	if (p)
-		return p;
-	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->tgid = tgid;
+	p->born_lo = lo;
+	p->born_hi = hi;
+	p->provisional = provisional;
 	p->next = s->procs[tgid % PROC_BUCKETS];
 	s->procs[tgid % PROC_BUCKETS] = p;
 	return p;
 }
 
-/* A process seen exited appears again at time (a fork or a scan after
- * its exit): its pid was reused, and what is kept is the dead process's.
- * Records reach us out of order across CPUs, so an exit record may come
- * before the fork record of the same process: then the fork is older. */
-static void reborn(struct proc *p, __u64 time)
+/* The incarnation whose process started at start (0: the newest one):
+ * of those whose birth range holds it, the one born earliest, so that a
+ * process whose exit record was lost does not claim its successor's. */
+static struct proc *find_proc(const struct symbolizer *s, __u32 tgid, __u64 start)
 {
-	if (!p->exited || time <= p->exited)
-		return;
-	p->nr = 0;
-	p->nr_old = 0;
-	p->has_exec = false;
-	p->exited = 0;
+	struct proc *p, *best = NULL;
+
+	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
+		if (p->tgid != tgid)
+			continue;
+		if (!start) {
+			if (!best || p->born_hi > best->born_hi)
+				best = p;
+			continue;
+		}
+		if (start < p->born_lo || start > p->born_hi || (p->exited && p->exited < start))
+			continue;
+		if (!best || p->born_hi < best->born_hi)
+			best = p;
+	}
+	return best;
+}
+
+/* The incarnation that lived at time t (a record's stamp): the newest born
+ * by then that had not exited before. Out-of-order records of a process
+ * whose FORK record is still to come make a provisional one. */
+static struct proc *proc_at(struct symbolizer *s, __u32 tgid, __u64 t, bool create)
+{
+	struct proc *p, *best = NULL, *prov = NULL;
+
+	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
+		if (p->tgid != tgid)
+			continue;
+		if (p->provisional && !p->exited && (!prov || p->born_hi > prov->born_hi))
+			prov = p;
+		if (p->born_hi > t || (p->exited && p->exited < t))
+			continue;
+		if (!best || p->born_hi > best->born_hi)
+			best = p;
+	}
+	if (best)
+		return best;
+	if (prov) {
+		/* an even earlier record of the same unborn process */
+		prov->born_hi = t;
+		return prov;
+	}
+	return create ? new_proc(s, tgid, 0, t, true) : NULL;
 }
 
 void symbolizer__exit(struct symbolizer *s, __u32 tgid, __u64 time)
 {
-	struct proc *p = s ? find_proc(s, tgid) : NULL;
+	struct proc *p = s ? proc_at(s, tgid, time, false) : NULL;
 
-	if (p)
+	if (p && (!p->exited || time < p->exited))
 		p->exited = time ? time : 1;
 }
+
+static void sweep_files(struct symbolizer *s);
 
 size_t symbolizer__forget_exited(struct symbolizer *s, __u64 before)
 {
@@ -231,16 +369,221 @@ size_t symbolizer__forget_exited(struct symbolizer *s, __u64 before)
 			pp = &p->next;
 		}
 	}
+	if (n)
+		sweep_files(s);
 	return n;
 }
 
-bool symbolizer__knows(const struct symbolizer *s, __u32 tgid)
+bool symbolizer__knows(const struct symbolizer *s, __u32 tgid, __u64 start)
 {
-	return s && find_proc(s, tgid);
+	return s && find_proc(s, tgid, start);
+}
+
+static struct miss **miss_slot(struct symbolizer *s, __u32 tgid, __u64 start)
+{
+	struct miss **m = &s->misses[(tgid ^ (start >> 10)) % MISS_BUCKETS];
+
+	while (*m && ((*m)->tgid != tgid || (*m)->start != start))
+		m = &(*m)->next;
+	return m;
+}
+
+void symbolizer__ensure(struct symbolizer *s, __u32 tgid, __u64 start, __u64 time)
+{
+	struct miss **m;
+
+	if (!s || symbolizer__knows(s, tgid, start))
+		return;
+	m = miss_slot(s, tgid, start);
+	if (*m)
+		return;
+	symbolizer__scan_pid(s, tgid, time);
+	if (symbolizer__knows(s, tgid, start))
+		return;
+	*m = calloc(1, sizeof(**m));
+	if (*m) {
+		(*m)->tgid = tgid;
+		(*m)->start = start;
+	}
+}
+
+/* ---- files ---- */
+
+static bool same_identity(const struct obj *o, const struct file_identity *id)
+{
+	if (!o->has_inode || o->dev != id->dev || o->inode != id->ino)
+		return false;
+	/* Where both know the generation, a reused inode number shows. */
+	return !o->has_gen || !id->has_gen || o->gen == id->gen;
+}
+
+static struct held_file **file_slot(struct symbolizer *s, __u64 dev, __u64 ino)
+{
+	struct held_file **f = &s->files[(ino ^ dev) % FILE_BUCKETS];
+
+	while (*f && ((*f)->id.dev != dev || (*f)->id.ino != ino))
+		f = &(*f)->next;
+	return f;
+}
+
+/* A held file that is provably o's without opening anything: same device
+ * and inode, and either the mapping was seen while we held the file (its
+ * inode could not be reused meanwhile) or the generations agree. */
+static struct held_file *held_for(struct symbolizer *s, const struct obj *o, __u64 seen)
+{
+	struct held_file *f;
+
+	if (!o->has_inode)
+		return NULL;
+	f = *file_slot(s, o->dev, o->inode);
+	if (!f || f->fd < 0)
+		return NULL;
+	if (seen >= f->opened_at || (o->has_gen && f->id.has_gen && o->gen == f->id.gen))
+		return f;
+	return NULL;
+}
+
+/* Take fd (a regular file just opened) as o's file if its identity is
+ * o's; fd is closed unless it is kept. */
+static struct held_file *adopt_fd(struct symbolizer *s, struct obj *o, int fd)
+{
+	struct file_identity id;
+	struct held_file **slot, *f;
+
+	if (file_identity__of_fd(fd, &id) || !same_identity(o, &id)) {
+		close(fd);
+		return NULL;
+	}
+	slot = file_slot(s, id.dev, id.ino);
+	if (*slot && (*slot)->fd >= 0) {
+		/* both open now: the same inode */
+		close(fd);
+		return *slot;
+	}
+	if (*slot) {
+		f = *slot;
+	} else {
+		f = calloc(1, sizeof(*f));
+		if (!f) {
+			close(fd);
+			return NULL;
+		}
+		*slot = f;
+	}
+	f->id = id;
+	f->fd = fd;
+	f->opened_at = symbolizer__now();
+	s->nr_held++;
+	s->stats.files_held++;
+	return f;
+}
+
+static int open_map_file(struct symbolizer *s, __u32 tgid, __u64 start, __u64 end)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%u/map_files/%llx-%llx", s->proc_dir, tgid,
+		 (unsigned long long)start, (unsigned long long)end);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	return file_check_regular(fd < 0 ? -errno : fd);
+}
+
+/* At first sight of a mapping, while its process most likely lives: open
+ * the very file through map_files and hold it. */
+static void hold_at_sight(struct symbolizer *s, struct obj *o, __u32 tgid, const struct map *m)
+{
+	int fd;
+
+	if (o->file || o->elf || !o->has_inode)
+		return;
+	o->file = held_for(s, o, m->time);
+	if (o->file || s->nr_held >= s->max_held)
+		return;
+	fd = open_map_file(s, tgid, m->start, m->end);
+	if (fd >= 0)
+		o->file = adopt_fd(s, o, fd);
+}
+
+/* Close the held files no process maps any more, and forget the objs
+ * nobody maps (their identity is then no longer pinned: a new file could
+ * get the inode). Loaded symbols stay cached by build id. */
+static void sweep_files(struct symbolizer *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < PROC_BUCKETS; i++) {
+		for (struct proc *p = s->procs[i]; p; p = p->next) {
+			for (j = 0; j < p->nr; j++)
+				p->maps[j].obj->mark = true;
+			for (j = 0; j < p->nr_old; j++)
+				p->old[j].obj->mark = true;
+		}
+	}
+	for (i = 0; i < OBJ_BUCKETS; i++) {
+		struct obj **op = &s->objs[i];
+
+		while (*op) {
+			struct obj *o = *op;
+
+			if (!o->mark) {
+				*op = o->next;
+				free_obj(o);
+				continue;
+			}
+			o->mark = false;
+			if (o->file)
+				o->file->mark = true;
+			op = &o->next;
+		}
+	}
+	for (i = 0; i < FILE_BUCKETS; i++) {
+		struct held_file **fp = &s->files[i];
+
+		while (*fp) {
+			struct held_file *f = *fp;
+
+			if (!f->mark) {
+				*fp = f->next;
+				free_file(s, f);
+				continue;
+			}
+			f->mark = false;
+			fp = &f->next;
+		}
+	}
+}
+
+/* What the module of a mapping is called: its path, unless it is no file
+ * on any disk (a memfd, shared anonymous memory) or has no usable path. */
+static char *make_label(const struct symbolizer *s, const char *path, bool has_inode, __u64 dev)
+{
+	size_t len = strlen(path);
+	char *l;
+
+	if (!path[0] || !strcmp(path, "//anon"))
+		return strdup(anon_module);
+	if (!strcmp(path, "//toolong"))
+		return strdup("[path too long]");
+	if (has_inode && s->has_shm_dev && dev == s->shm_dev) {
+		if (strncmp(path, memfd_prefix, sizeof(memfd_prefix) - 1))
+			return strdup("[anon:shared]");
+		path += sizeof(memfd_prefix) - 1;
+		len -= sizeof(memfd_prefix) - 1;
+		/* the kernel adds one " (deleted)": a memfd has no name on disk */
+		if (len >= sizeof(deleted_suffix) - 1 &&
+		    !strcmp(path + len - (sizeof(deleted_suffix) - 1), deleted_suffix))
+			len -= sizeof(deleted_suffix) - 1;
+		if (asprintf(&l, "[memfd:%.*s]", (int)len, path) < 0)
+			return NULL;
+		return l;
+	}
+	return strdup(path);
 }
 
 static struct obj *get_obj(struct symbolizer *s, const char *path, const __u8 *build_id,
-			   unsigned int build_id_size, bool has_inode, __u64 dev, __u64 inode)
+			   unsigned int build_id_size, bool has_inode, __u64 dev, __u64 inode,
+			   bool has_gen, __u32 gen)
 {
 	__u32 b = hash_str(path) % OBJ_BUCKETS;
 	struct obj *o;
@@ -253,15 +596,17 @@ static struct obj *get_obj(struct symbolizer *s, const char *path, const __u8 *b
 		if (!strcmp(o->path, path) && o->build_id_size == build_id_size &&
 		    !memcmp(o->build_id, build_id ? build_id : o->build_id, build_id_size) &&
 		    o->has_inode == has_inode &&
-		    (!has_inode || (o->dev == dev && o->inode == inode)))
+		    (!has_inode || (o->dev == dev && o->inode == inode)) && o->has_gen == has_gen &&
+		    (!has_gen || o->gen == gen))
 			return o;
 	}
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
 	o->path = strdup(path);
-	if (!o->path) {
-		free(o);
+	o->label = make_label(s, path, has_inode, dev);
+	if (!o->path || !o->label) {
+		free_obj(o);
 		return NULL;
 	}
 	if (build_id_size)
@@ -270,6 +615,8 @@ static struct obj *get_obj(struct symbolizer *s, const char *path, const __u8 *b
 	o->has_inode = has_inode;
 	o->dev = dev;
 	o->inode = inode;
+	o->has_gen = has_gen;
+	o->gen = gen;
 	o->next = s->objs[b];
 	s->objs[b] = o;
 	return o;
@@ -402,11 +749,54 @@ static const struct map *find_map(const struct proc *p, __u64 addr)
 	return m;
 }
 
+/* Birth range of the process now at tgid, from its start time in
+ * /proc/PID/stat (ticks of the boot clock, the records' clock too). */
+static int read_birth(struct symbolizer *s, __u32 tgid, __u64 *lo, __u64 *hi)
+{
+	__u64 tick = 1000000000ULL / (__u64)procfs__ticks_per_sec();
+	struct pid_stat ps;
+	char rel[32], *text = NULL;
+	int err;
+
+	snprintf(rel, sizeof(rel), "%u/stat", tgid);
+	err = procfs__read(s->proc_dir, rel, &text);
+	if (!err)
+		err = procfs__parse_pid_stat(text, 4096, &ps);
+	free(text);
+	if (err)
+		return err;
+	*lo = ps.starttime * tick;
+	*hi = *lo + tick - 1;
+	return 0;
+}
+
+/* The incarnation a scan found alive, born in [lo, hi]. */
+static struct proc *scanned_proc(struct symbolizer *s, __u32 tgid, __u64 lo, __u64 hi)
+{
+	struct proc *p;
+
+	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
+		if (p->tgid != tgid || (p->exited && p->exited < lo))
+			continue;
+		if (p->provisional && p->born_hi >= lo) {
+			p->provisional = false;
+			p->born_lo = lo;
+			p->born_hi = hi > p->born_hi ? p->born_hi : hi;
+			return p;
+		}
+		if (!p->provisional && p->born_lo <= hi && lo <= p->born_hi)
+			return p;
+	}
+	return new_proc(s, tgid, lo, hi, false);
+}
+
 int symbolizer__scan_pid(struct symbolizer *s, __u32 tgid, __u64 time)
 {
-	struct proc_maps *pm;
+	struct proc_maps *pm = NULL;
+	__u64 lo, hi, lo2, hi2;
 	struct proc *p;
-	char *path;
+	char *path, *raw = NULL;
+	bool born_known;
 	size_t i;
 	int err = 0;
 
@@ -414,60 +804,136 @@ int symbolizer__scan_pid(struct symbolizer *s, __u32 tgid, __u64 time)
 		return -EINVAL;
 	if (asprintf(&path, "%s/%u/maps", s->proc_dir, tgid) < 0)
 		return -ENOMEM;
+	born_known = !read_birth(s, tgid, &lo, &hi);
 	pm = proc_maps__read(path);
 	if (!pm) {
 		err = errno ? -errno : -EIO;
 		goto cleanup;
 	}
-	p = get_proc(s, tgid);
+	if (!born_known) {
+		/* no start time to be read (fixtures): born before now */
+		lo = 0;
+		hi = time;
+	} else if (read_birth(s, tgid, &lo2, &hi2) || lo2 != lo) {
+		err = -ESRCH; /* the PID changed hands while we read */
+		goto cleanup;
+	}
+	p = scanned_proc(s, tgid, lo, hi);
 	if (!p) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	reborn(p, time);
 	for (i = 0; i < proc_maps__nr(pm); i++) {
 		const struct proc_map *e = proc_maps__entry(pm, i);
+		const char *name = e->path;
 		struct map m;
 
 		/* Only code is ever looked up. */
 		if (e->perms[2] != 'x')
 			continue;
+		/* A memfd's own name may end in " (deleted)": give it back the
+		 * suffix the parser took, so the label drops only the kernel's. */
+		if (e->deleted && !strncmp(name, memfd_prefix, sizeof(memfd_prefix) - 1)) {
+			free(raw);
+			if (asprintf(&raw, "%s%s", name, deleted_suffix) < 0) {
+				raw = NULL;
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			name = raw;
+		}
 		m.start = e->start;
 		m.end = e->end;
 		m.pgoff = e->offset;
 		m.time = time;
-		m.obj = get_obj(s, e->path, NULL, 0, e->inode != 0,
-				makedev(e->dev_major, e->dev_minor), e->inode);
+		m.obj = get_obj(s, name, NULL, 0, e->inode != 0,
+				makedev(e->dev_major, e->dev_minor), e->inode, false, 0);
 		if (!m.obj || insert_map(p, &m)) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
+		hold_at_sight(s, m.obj, tgid, &m);
 	}
 cleanup:
 	proc_maps__free(pm);
+	free(raw);
 	free(path);
 	return err;
 }
 
-void symbolizer__mmap(struct symbolizer *s, __u32 tgid, __u64 start, __u64 len, __u64 pgoff,
-		      const __u8 *build_id, unsigned int build_id_size, const char *path,
-		      __u64 time)
+void symbolizer__mmap(struct symbolizer *s, const struct sym_mmap *r)
 {
 	struct proc *p;
 	struct map m;
 
-	if (!s || !len || start + len < start)
+	if (!s || !r->len || r->start + r->len < r->start)
 		return;
-	p = get_proc(s, tgid);
+	p = proc_at(s, r->tgid, r->time, true);
 	if (!p)
 		return;
-	m.start = start;
-	m.end = start + len;
-	m.pgoff = pgoff;
-	m.time = time;
-	m.obj = get_obj(s, path ? path : "", build_id, build_id_size, false, 0, 0);
-	if (m.obj)
-		insert_map(p, &m);
+	m.start = r->start;
+	m.end = r->start + r->len;
+	m.pgoff = r->pgoff;
+	m.time = r->time;
+	m.obj = get_obj(s, r->path ? r->path : "", r->build_id, r->build_id_size, r->ino != 0,
+			makedev(r->dev_major, r->dev_minor), r->ino, r->ino != 0,
+			(__u32)r->ino_generation);
+	if (!m.obj || insert_map(p, &m))
+		return;
+	hold_at_sight(s, m.obj, r->tgid, &m);
+}
+
+/* The child's incarnation for a FORK record at time: the provisional one
+ * its own earlier-arriving records made, else a new one; whatever had
+ * the PID before has exited by now. */
+/* The child's incarnation for a FORK record at time: the provisional one
+ * its own earlier-arriving records made, else a new one. Whatever had the
+ * PID before had exited by then: records placed there that are newer
+ * than the fork (an exit, maps: they reached us before the FORK record)
+ * are the child's. */
+static struct proc *forked_proc(struct symbolizer *s, __u32 tgid, __u64 time)
+{
+	__u64 lo = time > FORK_SLACK_NS ? time - FORK_SLACK_NS : 0;
+	struct proc *p, *child = NULL;
+
+	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
+		if (p->tgid != tgid)
+			continue;
+		if ((p->provisional && !p->exited && p->born_hi >= time) ||
+		    (!p->provisional && p->born_hi == time))
+			child = p;
+	}
+	if (child) {
+		child->provisional = false;
+		child->born_lo = lo;
+		child->born_hi = time;
+		return child;
+	}
+	child = new_proc(s, tgid, lo, time, false);
+	if (!child)
+		return NULL;
+	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
+		size_t i, j;
+
+		if (p == child || p->tgid != tgid || p->born_hi >= time ||
+		    (p->exited && p->exited <= time))
+			continue;
+		if (p->exited > time && (!child->exited || p->exited < child->exited))
+			child->exited = p->exited;
+		p->exited = time;
+		if (p->has_exec && p->last_exec > time) {
+			child->has_exec = true;
+			child->last_exec = p->last_exec;
+		}
+		for (i = 0, j = 0; i < p->nr; i++) {
+			if (p->maps[i].time > time)
+				insert_map(child, &p->maps[i]);
+			else
+				p->maps[j++] = p->maps[i];
+		}
+		p->nr = j;
+	}
+	return child;
 }
 
 void symbolizer__fork(struct symbolizer *s, __u32 parent_tgid, __u32 child_tgid, __u64 time)
@@ -478,13 +944,12 @@ void symbolizer__fork(struct symbolizer *s, __u32 parent_tgid, __u32 child_tgid,
 
 	if (!s || parent_tgid == child_tgid)
 		return;
-	parent = find_proc(s, parent_tgid);
+	parent = proc_at(s, parent_tgid, time, false);
 	if (!parent)
 		return;
-	child = get_proc(s, child_tgid);
+	child = forked_proc(s, child_tgid, time);
 	if (!child)
 		return;
-	reborn(child, time);
 	/* The child's own maps (records that beat the fork record here) go
 	 * back on top of the inherited ones. */
 	own = child->maps;
@@ -514,7 +979,7 @@ void symbolizer__exec(struct symbolizer *s, __u32 tgid, __u64 time)
 
 	if (!s)
 		return;
-	p = get_proc(s, tgid);
+	p = proc_at(s, tgid, time, true);
 	if (!p)
 		return;
 	if (!p->has_exec || time > p->last_exec)
@@ -579,39 +1044,28 @@ static struct elf_dso *load_vdso(struct symbolizer *s)
 	return s->vdso;
 }
 
-static struct elf_dso *find_loaded(struct symbolizer *s, const char *path, const __u8 *id,
-				   unsigned int id_size)
+static struct elf_dso *find_loaded(struct symbolizer *s, const __u8 *id, unsigned int id_size)
 {
-	size_t i;
-
-	for (i = 0; i < s->nr_dsos; i++) {
+	for (size_t i = 0; id_size && i < s->nr_dsos; i++) {
 		const __u8 *bid;
 		unsigned int bid_size;
 
-		if (strcmp(s->dsos[i].path, path))
-			continue;
-		bid = elf_dso__build_id(s->dsos[i].elf, &bid_size);
+		bid = elf_dso__build_id(s->dsos[i], &bid_size);
 		if (bid && bid_size == id_size && !memcmp(bid, id, id_size))
-			return s->dsos[i].elf;
+			return s->dsos[i];
 	}
 	return NULL;
 }
 
-static int keep_loaded(struct symbolizer *s, const char *path, struct elf_dso *elf)
+static int keep_loaded(struct symbolizer *s, struct elf_dso *elf)
 {
-	struct loaded_dso *n;
-	char *p;
+	struct elf_dso **n;
 
 	n = realloc(s->dsos, (s->nr_dsos + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	s->dsos = n;
-	p = strdup(path);
-	if (!p)
-		return -ENOMEM;
-	s->dsos[s->nr_dsos].path = p;
-	s->dsos[s->nr_dsos].elf = elf;
-	s->nr_dsos++;
+	s->dsos[s->nr_dsos++] = elf;
 	s->stats.dsos_opened++;
 	if (elf_dso__debug_path(elf))
 		s->stats.debug_files_used++;
@@ -619,15 +1073,104 @@ static int keep_loaded(struct symbolizer *s, const char *path, struct elf_dso *e
 	return 0;
 }
 
-/* Opens the file behind o: first through the process's root (containers;
- * also right for us), then the path as is (the process may be gone).
- * A candidate whose build id differs from the recorded one is skipped. */
-static void load_obj(struct symbolizer *s, struct obj *o, __u32 tgid)
+/* Symbols of an open file: shared with any loaded file of the same build
+ * id (the same build has the same symbols), else read from fd. */
+static struct elf_dso *load_fd(struct symbolizer *s, int fd, const char *name)
 {
-	char *cands[2] = { NULL, NULL };
-	bool mismatch = false;
-	unsigned int i;
+	__u8 id[ELF_DSO_BUILD_ID_MAX];
+	struct elf_dso *elf;
+	int n;
 
+	n = elf_dso__read_build_id_fd(fd, id, sizeof(id));
+	if (n < 0)
+		return NULL;
+	elf = find_loaded(s, id, (unsigned int)n);
+	if (elf)
+		return elf;
+	elf = elf_dso__open_fd(fd, name, s->debug_dir);
+	if (elf && keep_loaded(s, elf)) {
+		elf_dso__free(elf);
+		return NULL;
+	}
+	return elf;
+}
+
+static int open_in_proc_root(struct symbolizer *s, __u32 tgid, const char *path)
+{
+	char root[64];
+	int dfd, fd;
+
+	snprintf(root, sizeof(root), "%s/%u/root", s->proc_dir, tgid);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = file_open_in_root(dfd, path);
+	close(dfd);
+	return fd;
+}
+
+/* The file of o found after its first sight: through the process's
+ * map_files while it may still live, inside its root, then by path; each
+ * only if its identity is o's. */
+static struct held_file *find_file(struct symbolizer *s, struct obj *o, const struct proc *p,
+				   const struct map *m)
+{
+	struct held_file *f = NULL;
+	bool tried = false;
+	int fd;
+
+	for (int how = 0; how < 3 && !f; how++) {
+		if (how == 0)
+			fd = p->exited ? -ESRCH : open_map_file(s, p->tgid, m->start, m->end);
+		else if (how == 1)
+			fd = p->exited ? -ESRCH : open_in_proc_root(s, p->tgid, o->path);
+		else
+			fd = file_open_regular(o->path);
+		if (fd < 0)
+			continue;
+		tried = true;
+		f = adopt_fd(s, o, fd);
+	}
+	if (!f && tried)
+		s->stats.build_id_mismatch++;
+	else if (!f)
+		s->stats.dsos_failed++;
+	return f;
+}
+
+/* A mapping known by build id alone (no inode): any file with that build
+ * id has its symbols. First inside the process's root, then by path. */
+static struct elf_dso *load_by_build_id(struct symbolizer *s, struct obj *o, const struct proc *p)
+{
+	bool mismatch = false;
+
+	for (int how = 0; how < 2; how++) {
+		__u8 id[ELF_DSO_BUILD_ID_MAX];
+		struct elf_dso *elf;
+		int fd, n;
+
+		fd = how == 0 ? open_in_proc_root(s, p->tgid, o->path) : file_open_regular(o->path);
+		if (fd < 0)
+			continue;
+		n = elf_dso__read_build_id_fd(fd, id, sizeof(id));
+		if (n < 0 || (unsigned int)n != o->build_id_size ||
+		    memcmp(id, o->build_id, (size_t)n)) {
+			mismatch = true;
+			close(fd);
+			continue;
+		}
+		elf = load_fd(s, fd, o->path);
+		close(fd);
+		if (elf)
+			return elf;
+	}
+	if (mismatch)
+		s->stats.build_id_mismatch++;
+	return NULL;
+}
+
+static void load_obj(struct symbolizer *s, struct obj *o, const struct proc *p, const struct map *m)
+{
 	o->state = OBJ_FAILED;
 	if (!strcmp(o->path, vdso_path)) {
 		o->elf = load_vdso(s);
@@ -638,49 +1181,33 @@ static void load_obj(struct symbolizer *s, struct obj *o, __u32 tgid)
 	/* Anonymous memory, [vsyscall], "anon_inode:..."; nothing to read. */
 	if (o->path[0] != '/')
 		return;
-	if (asprintf(&cands[0], "%s/%u/root%s", s->proc_dir, tgid, o->path) < 0) {
-		cands[0] = NULL;
-		goto cleanup;
+	if (!o->has_inode) {
+		/* without an identity no file is provably the mapped one */
+		if (o->build_id_size)
+			o->elf = load_by_build_id(s, o, p);
+		else
+			s->stats.files_unverified++;
+		if (o->elf)
+			o->state = OBJ_LOADED;
+		return;
 	}
-	cands[1] = strdup(o->path);
-	if (!cands[1])
-		goto cleanup;
-	for (i = 0; i < 2; i++) {
-		__u8 id[ELF_DSO_BUILD_ID_MAX];
-		struct elf_dso *elf;
-		int n;
-
-		n = elf_dso__read_build_id(cands[i], id, sizeof(id));
-		if (n < 0)
-			continue;
-		if (o->build_id_size &&
-		    ((unsigned int)n != o->build_id_size || memcmp(id, o->build_id, (size_t)n))) {
-			mismatch = true;
-			continue;
-		}
-		/* Without a build id, equal paths (say in two containers) do
-		 * not prove equal files: load it again. */
-		elf = n > 0 ? find_loaded(s, o->path, id, (unsigned int)n) : NULL;
-		if (!elf) {
-			elf = elf_dso__open(cands[i], s->debug_dir);
-			if (!elf)
-				continue;
-			if (keep_loaded(s, o->path, elf)) {
-				elf_dso__free(elf);
-				goto cleanup;
-			}
-		}
-		o->elf = elf;
+	if (!o->file)
+		o->file = held_for(s, o, m->time);
+	if (!o->file)
+		o->file = find_file(s, o, p, m);
+	if (!o->file) {
+		s->stats.files_unverified++;
+		return;
+	}
+	if (!o->file->elf && !o->file->load_failed) {
+		o->file->elf = load_fd(s, o->file->fd, o->path);
+		o->file->load_failed = !o->file->elf;
+		if (!o->file->elf)
+			s->stats.dsos_failed++;
+	}
+	o->elf = o->file->elf;
+	if (o->elf)
 		o->state = OBJ_LOADED;
-		goto cleanup;
-	}
-	if (mismatch)
-		s->stats.build_id_mismatch++;
-	else
-		s->stats.dsos_failed++;
-cleanup:
-	free(cands[0]);
-	free(cands[1]);
 }
 
 /* The build id as the writers want it: the recorded one (MMAP2), else the
@@ -704,7 +1231,8 @@ static const char *obj_build_id(struct obj *o)
 	return o->build_id_hex;
 }
 
-int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_result *res)
+int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 start, __u64 addr,
+		     struct sym_result *res)
 {
 	const struct map *m;
 	struct proc *p;
@@ -716,18 +1244,18 @@ int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_re
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));
 	res->status = SYM_NO_MAPPING;
-	p = find_proc(s, tgid);
+	p = find_proc(s, tgid, start);
 	m = p ? find_map(p, addr) : NULL;
 	if (!m)
 		return 0;
 	o = m->obj;
 	off = addr - m->start + m->pgoff;
 	res->status = SYM_NO_SYMBOL;
-	res->module = o->path[0] ? o->path : anon_module;
+	res->module = o->label;
 	res->offset = off;
 	res->file_offset = off;
 	if (o->state == OBJ_UNLOADED)
-		load_obj(s, o, tgid);
+		load_obj(s, o, p, m);
 	res->build_id = obj_build_id(o);
 	if (!o->elf || elf_dso__offset_to_vaddr(o->elf, off, &vaddr))
 		return 0;
@@ -740,22 +1268,25 @@ int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 addr, struct sym_re
 	return 0;
 }
 
-int symbolizer__user_frame(struct symbolizer *s, __u32 tgid, __u64 addr)
+int symbolizer__user_frame(struct symbolizer *s, __u32 tgid, __u64 start, __u64 addr)
 {
 	const struct map *m;
 	struct proc *p;
+	struct obj *o;
 	__u64 vaddr;
 
-	p = s ? find_proc(s, tgid) : NULL;
+	p = s ? find_proc(s, tgid, start) : NULL;
 	m = p ? find_map(p, addr) : NULL;
 	if (!m)
 		return -1;
-	if (m->obj->state == OBJ_UNLOADED)
-		load_obj(s, m->obj, tgid);
-	if (!m->obj->elf ||
-	    elf_dso__offset_to_vaddr(m->obj->elf, addr - m->start + m->pgoff, &vaddr))
+	o = m->obj;
+	if (o->state == OBJ_UNLOADED)
+		load_obj(s, o, p, m);
+	/* code is read only from the file proven to be the mapped one */
+	if (!o->elf || (!o->file && o->elf != s->vdso) ||
+	    elf_dso__offset_to_vaddr(o->elf, addr - m->start + m->pgoff, &vaddr))
 		return -1;
-	return elf_dso__frame_state(m->obj->elf, vaddr);
+	return elf_dso__frame_state(o->elf, o->file ? o->file->fd : -1, vaddr);
 }
 
 int symbolizer__kernel(struct symbolizer *s, __u64 addr, struct sym_result *res)

@@ -275,8 +275,9 @@ static int add_new(void *ctx, const struct collected *c)
 
 	if (!c->value)
 		return 0;
-	if (c->stack->nr_user && !symbolizer__knows(t->p->sym, c->stack->tgid))
-		symbolizer__scan_pid(t->p->sym, c->stack->tgid, mmap_tracker__now());
+	if (c->stack->nr_user)
+		symbolizer__ensure(t->p->sym, c->stack->tgid, c->stack->start_time,
+				   symbolizer__now());
 	return stack_builder__add(t->sb, c->stack, &v);
 }
 
@@ -453,7 +454,7 @@ int top_panel__refresh(struct top_panel *p, double now)
 	int err = 0;
 
 	mmap_tracker__poll(p->tracker, 0);
-	taken = mmap_tracker__now();
+	taken = symbolizer__now();
 	if (p->coll)
 		err = read_tick(p, now);
 	/* Every stack a process that exited before the take left was in it

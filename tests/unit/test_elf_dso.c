@@ -287,20 +287,20 @@ static void test_frame_state(void **state)
 		d = elf_dso__open(bin, NULL);
 		assert_non_null(d);
 		/* a leaf never has a frame of its own here */
-		assert_int_equal(elf_dso__frame_state(d, leaf), 0);
-		assert_int_equal(elf_dso__frame_state(d, leaf + 2), 0);
+		assert_int_equal(elf_dso__frame_state(d, -1, leaf), 0);
+		assert_int_equal(elf_dso__frame_state(d, -1, leaf + 2), 0);
 		/* before its prologue ran, nonleaf has none either */
-		assert_int_equal(elf_dso__frame_state(d, nonleaf), 0);
+		assert_int_equal(elf_dso__frame_state(d, -1, nonleaf), 0);
 		/* its last byte: after the prologue with frame pointers only */
-		assert_int_equal(elf_dso__frame_state(d, nonleaf_end - 1), v == 0 ? 1 : 0);
+		assert_int_equal(elf_dso__frame_state(d, -1, nonleaf_end - 1), v == 0 ? 1 : 0);
 		/* no symbol: unknown */
-		assert_int_equal(elf_dso__frame_state(d, 0x10), -1);
+		assert_int_equal(elf_dso__frame_state(d, -1, 0x10), -1);
 		/* shrink-wrapped: the frame is built after the early-exit test,
 		 * and its calls (the last bytes) run with it */
 		wrapped = nm_find(&nm, "wrapped")->addr;
 		wrapped_end = wrapped + nm_find(&nm, "wrapped")->size;
-		assert_int_equal(elf_dso__frame_state(d, wrapped), 0);
-		assert_int_equal(elf_dso__frame_state(d, wrapped_end - 1), v == 0 ? 1 : 0);
+		assert_int_equal(elf_dso__frame_state(d, -1, wrapped), 0);
+		assert_int_equal(elf_dso__frame_state(d, -1, wrapped_end - 1), v == 0 ? 1 : 0);
 		checks += 7;
 		elf_dso__free(d);
 		nm_free(&nm);

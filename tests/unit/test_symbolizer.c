@@ -6,6 +6,10 @@
  * (overlaps, fork, exec, out-of-order records) and kernel symbols.
  */
 #include <dlfcn.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/fs.h>
 
 #include "elf_fixtures.h"
 #include "symbolizer.h"
@@ -58,18 +62,40 @@ static struct text_seg text_segment(const char *file)
 	return t;
 }
 
-/* A maps line for file's text segment loaded with bias (0 for ET_EXEC). */
-static char *maps_line(const char *file, __u64 bias, unsigned int inode)
+/* A maps line for file's text segment loaded with bias (0 for ET_EXEC),
+ * with the file's real device and inode: what the kernel would print. */
+static char *maps_line(const char *file, __u64 bias)
 {
 	struct text_seg t = text_segment(file);
 	__u64 start = bias + (t.vaddr & ~0xfffULL);
 	__u64 end = (bias + t.vaddr + t.filesz + 0xfff) & ~0xfffULL;
+	struct stat st;
 	char *line;
 
-	assert_true(asprintf(&line, "%llx-%llx r-xp %08llx 08:01 %u                 %s\n",
+	assert_int_equal(stat(file, &st), 0);
+	assert_true(asprintf(&line, "%llx-%llx r-xp %08llx %02x:%02x %llu                 %s\n",
 			     (unsigned long long)start, (unsigned long long)end,
-			     (unsigned long long)(t.offset & ~0xfffULL), inode, file) > 0);
+			     (unsigned long long)(t.offset & ~0xfffULL), major(st.st_dev),
+			     minor(st.st_dev), (unsigned long long)st.st_ino, file) > 0);
 	return line;
+}
+
+/* A MMAP2 record as the tracker passes it (identity by build id, if any). */
+static void mmap_rec(struct symbolizer *s, __u32 pid, __u64 start, __u64 len, __u64 pgoff,
+		     const __u8 *id, unsigned int id_size, const char *path, __u64 time)
+{
+	struct sym_mmap m = {
+		.tgid = pid,
+		.start = start,
+		.len = len,
+		.pgoff = pgoff,
+		.build_id = id,
+		.build_id_size = id_size,
+		.path = path,
+		.time = time,
+	};
+
+	symbolizer__mmap(s, &m);
 }
 
 static void expect_user(struct symbolizer *s, __u32 pid, __u64 addr, const struct nm_syms *nm,
@@ -77,7 +103,7 @@ static void expect_user(struct symbolizer *s, __u32 pid, __u64 addr, const struc
 {
 	struct sym_result r;
 
-	assert_int_equal(symbolizer__user(s, pid, addr, &r), 0);
+	assert_int_equal(symbolizer__user(s, pid, 0, addr, &r), 0);
 	if (r.status != SYM_OK)
 		fail_msg("pid %u 0x%llx: status %d, module %s", pid, (unsigned long long)addr,
 			 r.status, r.module ? r.module : "-");
@@ -104,7 +130,7 @@ static size_t check_process_file(struct symbolizer *s, __u32 pid, const char *fi
 		expect_user(s, pid, bias + e->addr, &nm, e->addr, 0);
 		expect_user(s, pid, bias + e->addr + e->size / 2, &nm, e->addr, e->size / 2);
 		expect_user(s, pid, bias + e->addr + e->size - 1, &nm, e->addr, e->size - 1);
-		assert_int_equal(symbolizer__user(s, pid, bias + e->addr + e->size, &r), 0);
+		assert_int_equal(symbolizer__user(s, pid, 0, bias + e->addr + e->size, &r), 0);
 		if (r.status == SYM_OK && !strcmp(r.name, e->name) &&
 		    !nm_alias(&nm, e->addr + e->size, r.name))
 			fail_msg("past the end of %s still named", e->name);
@@ -157,20 +183,20 @@ static void test_self(void **state)
 	(void)state;
 	s = symbolizer__new(NULL);
 	assert_non_null(s);
-	assert_false(symbolizer__knows(s, (__u32)getpid()));
+	assert_false(symbolizer__knows(s, (__u32)getpid(), 0));
 	assert_int_equal(symbolizer__scan_pid(s, (__u32)getpid(), 1), 0);
-	assert_true(symbolizer__knows(s, (__u32)getpid()));
+	assert_true(symbolizer__knows(s, (__u32)getpid(), 0));
 
 	a = (uintptr_t)&test_marker_function;
-	symbolizer__user(s, (__u32)getpid(), a, &r);
+	symbolizer__user(s, (__u32)getpid(), 0, a, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "test_marker_function");
 	assert_int_equal(r.offset, 0);
-	symbolizer__user(s, (__u32)getpid(), a + 2, &r);
+	symbolizer__user(s, (__u32)getpid(), 0, a + 2, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "test_marker_function");
 	assert_int_equal(r.offset, 2);
-	symbolizer__user(s, (__u32)getpid(), (uintptr_t)&test_self + 5, &r);
+	symbolizer__user(s, (__u32)getpid(), 0, (uintptr_t)&test_self + 5, &r);
 	assert_string_equal(r.name, "test_self");
 	checks += 3;
 
@@ -180,14 +206,14 @@ static void test_self(void **state)
 	assert_non_null(libc);
 	fn = dlsym(libc, "getpid");
 	assert_non_null(fn);
-	symbolizer__user(s, (__u32)getpid(), (uintptr_t)fn, &r);
+	symbolizer__user(s, (__u32)getpid(), 0, (uintptr_t)fn, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_true(!strcmp(r.name, "getpid") || !strcmp(r.name, "__getpid"));
 	assert_int_equal(r.offset, 0);
 	assert_non_null(strstr(r.module, "libc"));
 	fn = dlsym(libc, "qsort");
 	assert_non_null(fn);
-	symbolizer__user(s, (__u32)getpid(), (uintptr_t)fn + 1, &r);
+	symbolizer__user(s, (__u32)getpid(), 0, (uintptr_t)fn + 1, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "qsort");
 	assert_int_equal(r.offset, 1);
@@ -196,7 +222,7 @@ static void test_self(void **state)
 
 	v = vdso_addr("__vdso_clock_gettime");
 	if (v) {
-		symbolizer__user(s, (__u32)getpid(), v, &r);
+		symbolizer__user(s, (__u32)getpid(), 0, v, &r);
 		assert_int_equal(r.status, SYM_OK);
 		assert_non_null(strstr("__vdso_clock_gettime", r.name));
 		assert_string_equal(r.module, "[vdso]");
@@ -204,12 +230,12 @@ static void test_self(void **state)
 	}
 
 	/* Data (not executable) and unmapped addresses have no mapping. */
-	symbolizer__user(s, (__u32)getpid(), (uintptr_t)&local, &r);
+	symbolizer__user(s, (__u32)getpid(), 0, (uintptr_t)&local, &r);
 	assert_int_equal(r.status, SYM_NO_MAPPING);
 	assert_null(r.module);
-	symbolizer__user(s, (__u32)getpid(), 16, &r);
+	symbolizer__user(s, (__u32)getpid(), 0, 16, &r);
 	assert_int_equal(r.status, SYM_NO_MAPPING);
-	symbolizer__user(s, 0x7ffffff0, a, &r);
+	symbolizer__user(s, 0x7ffffff0, 0, a, &r);
 	assert_int_equal(r.status, SYM_NO_MAPPING);
 	checks += 3;
 
@@ -244,8 +270,8 @@ static void test_fixture_processes(void **state)
 {
 	char *pie = fpath(dir, "bin/pie"), *nopie = fpath(dir, "bin/nopie");
 	char *lib = fpath(dir, "lib/lib.so");
-	char *l1 = maps_line(pie, PIE_BIAS, 11), *l2 = maps_line(lib, LIB_BIAS, 12);
-	char *l3 = maps_line(nopie, 0, 13), *text, *p;
+	char *l1 = maps_line(pie, PIE_BIAS), *l2 = maps_line(lib, LIB_BIAS);
+	char *l3 = maps_line(nopie, 0), *text, *p;
 	struct symbolizer_stats st;
 	struct symbolizer *s;
 	struct sym_result r;
@@ -277,7 +303,7 @@ static void test_fixture_processes(void **state)
 	assert_int_equal(symbolizer__scan_pid(s, 100, 1), 0);
 	assert_int_equal(symbolizer__scan_pid(s, 101, 1), 0);
 	assert_true(symbolizer__scan_pid(s, 102, 1) < 0);
-	assert_false(symbolizer__knows(s, 102));
+	assert_false(symbolizer__knows(s, 102, 0));
 
 	assert_true(check_process_file(s, 100, pie, PIE_BIAS) >= 5);
 	assert_true(check_process_file(s, 100, lib, LIB_BIAS) >= 4);
@@ -285,16 +311,16 @@ static void test_fixture_processes(void **state)
 	assert_true(check_process_file(s, 101, lib, LIB_BIAS) >= 4);
 
 	/* r--p first page of the PIE: not code. */
-	symbolizer__user(s, 100, 0x555555000010ULL, &r);
+	symbolizer__user(s, 100, 0, 0x555555000010ULL, &r);
 	assert_int_equal(r.status, SYM_NO_MAPPING);
-	symbolizer__user(s, 100, 0x7f1000000000ULL + vdso_fn, &r);
+	symbolizer__user(s, 100, 0, 0x7f1000000000ULL + vdso_fn, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_non_null(strstr("__vdso_clock_gettime", r.name));
-	symbolizer__user(s, 100, 0x7f2000000123ULL, &r);
+	symbolizer__user(s, 100, 0, 0x7f2000000123ULL, &r);
 	assert_int_equal(r.status, SYM_NO_SYMBOL);
 	assert_string_equal(r.module, "[anon]");
 	assert_int_equal(r.offset, 0x123);
-	symbolizer__user(s, 100, 0x7f3000000456ULL, &r);
+	symbolizer__user(s, 100, 0, 0x7f3000000456ULL, &r);
 	assert_int_equal(r.status, SYM_NO_SYMBOL);
 	assert_string_equal(r.module, "/nonexistent/lib x.so");
 	assert_int_equal(r.offset, 0x456);
@@ -339,6 +365,9 @@ static void test_mmap_build_id_and_root(void **state)
 	struct nm_syms nm;
 	__u8 id[64], bad[20];
 	char *hex = build_id_hex(pie);
+	struct stat pst;
+	bool gen_known;
+	int fd, gen = 0;
 	__u64 f;
 
 	(void)state;
@@ -351,13 +380,33 @@ static void test_mmap_build_id_and_root(void **state)
 	    dir);
 
 	s = fixture_symbolizer("proc");
-	symbolizer__mmap(s, 300, start, len, pgoff, id, 20, "/opt/app/prog", 5);
-	symbolizer__mmap(s, 301, start, len, pgoff, bad, 20, pie, 5);
-	symbolizer__mmap(s, 302, start, len, pgoff, id, 20, pie, 5);
-	symbolizer__mmap(s, 303, start, len, pgoff, NULL, 0, pie, 5);
-	assert_true(symbolizer__knows(s, 300));
+	mmap_rec(s, 300, start, len, pgoff, id, 20, "/opt/app/prog", 5);
+	mmap_rec(s, 301, start, len, pgoff, bad, 20, pie, 5);
+	mmap_rec(s, 302, start, len, pgoff, id, 20, pie, 5);
+	mmap_rec(s, 303, start, len, pgoff, NULL, 0, pie, 5);
+	assert_int_equal(stat(pie, &pst), 0);
+	fd = open(pie, O_RDONLY);
+	assert_true(fd >= 0);
+	gen_known = !ioctl(fd, FS_IOC_GETVERSION, &gen);
+	close(fd);
+	{
+		struct sym_mmap m = { .tgid = 304, .start = start, .len = len, .pgoff = pgoff,
+				      .dev_major = major(pst.st_dev), .dev_minor = minor(pst.st_dev),
+				      .ino = pst.st_ino, .ino_generation = (__u32)gen,
+				      .path = pie, .time = 5 };
 
-	symbolizer__user(s, 300, PIE_BIAS + f + 3, &r);
+		symbolizer__mmap(s, &m);
+		m.tgid = 305;
+		m.ino = pst.st_ino + 1000;
+		symbolizer__mmap(s, &m);
+		m.tgid = 306;
+		m.ino = pst.st_ino;
+		m.ino_generation = (__u32)gen + 1;
+		symbolizer__mmap(s, &m);
+	}
+	assert_true(symbolizer__knows(s, 300, 0));
+
+	symbolizer__user(s, 300, 0, PIE_BIAS + f + 3, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "func_large");
 	assert_int_equal(r.offset, 3);
@@ -366,27 +415,39 @@ static void test_mmap_build_id_and_root(void **state)
 	assert_string_equal(r.build_id, hex);
 	assert_int_equal(r.file_offset, PIE_BIAS + f + 3 - start + pgoff);
 	/* Wrong build id: never a (possibly wrong) name. */
-	symbolizer__user(s, 301, PIE_BIAS + f + 3, &r);
+	symbolizer__user(s, 301, 0, PIE_BIAS + f + 3, &r);
 	assert_int_equal(r.status, SYM_NO_SYMBOL);
 	assert_string_equal(r.module, pie);
 	assert_int_equal(r.offset, PIE_BIAS + f + 3 - start + pgoff);
 	assert_int_equal(r.file_offset, r.offset);
 	/* the id of the file that was mapped, not of the one on disk */
 	assert_string_equal(r.build_id, "abababababababababababababababababababab");
-	symbolizer__user(s, 302, PIE_BIAS + f, &r);
+	symbolizer__user(s, 302, 0, PIE_BIAS + f, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "func_large");
-	/* No id in the record: read from the file. */
-	symbolizer__user(s, 303, PIE_BIAS + f, &r);
+	/* No identity in the record at all: no file is provably the
+	 * mapped one, so no name, however plausible the path. */
+	symbolizer__user(s, 303, 0, PIE_BIAS + f, &r);
+	assert_int_equal(r.status, SYM_NO_SYMBOL);
+	assert_null(r.build_id);
+	/* Device and inode of the mapped file: named, build id read from it. */
+	symbolizer__user(s, 304, 0, PIE_BIAS + f, &r);
 	assert_int_equal(r.status, SYM_OK);
 	assert_string_equal(r.name, "func_large");
 	assert_string_equal(r.build_id, hex);
-	checks += 4;
+	/* Another inode (the file was replaced since): never its names. */
+	symbolizer__user(s, 305, 0, PIE_BIAS + f, &r);
+	assert_int_equal(r.status, SYM_NO_SYMBOL);
+	/* Same inode, another generation (the inode was reused): neither. */
+	symbolizer__user(s, 306, 0, PIE_BIAS + f, &r);
+	if (gen_known)
+		assert_int_equal(r.status, SYM_NO_SYMBOL);
+	checks += 7;
 
 	symbolizer__stats(s, &st);
-	assert_int_equal(st.build_id_mismatch, 1);
-	/* /opt/app/prog, and the host pie once for 302 and 303. */
-	assert_int_equal(st.dsos_opened, 2);
+	assert_int_equal(st.build_id_mismatch, gen_known ? 3 : 2);
+	/* One load per build id: /opt/app/prog is a copy of the host pie. */
+	assert_int_equal(st.dsos_opened, 1);
 	symbolizer__free(s);
 	nm_free(&nm);
 	free(hex);
@@ -398,7 +459,7 @@ static void expect_map(struct symbolizer *s, __u32 pid, __u64 addr, const char *
 {
 	struct sym_result r;
 
-	symbolizer__user(s, pid, addr, &r);
+	symbolizer__user(s, pid, 0, addr, &r);
 	if (!module) {
 		assert_int_equal(r.status, SYM_NO_MAPPING);
 	} else {
@@ -415,14 +476,14 @@ static void test_mapping_history(void **state)
 
 	(void)state;
 	s = fixture_symbolizer("proc");
-	symbolizer__mmap(s, 1, 0x10000, 0x40000, 0, NULL, 0, "/x/A", 10);
-	symbolizer__mmap(s, 1, 0x20000, 0x10000, 0x100000, NULL, 0, "/x/B", 20);
+	mmap_rec(s, 1, 0x10000, 0x40000, 0, NULL, 0, "/x/A", 10);
+	mmap_rec(s, 1, 0x20000, 0x10000, 0x100000, NULL, 0, "/x/B", 20);
 	expect_map(s, 1, 0x18000, "/x/A", 0x8000);
 	expect_map(s, 1, 0x28000, "/x/B", 0x108000);
 	expect_map(s, 1, 0x38000, "/x/A", 0x28000); /* pgoff of the right part kept */
 	expect_map(s, 1, 0x50000, NULL, 0);
 	/* Late record older than B: fills only where B is not. */
-	symbolizer__mmap(s, 1, 0x18000, 0x20000, 0x200000, NULL, 0, "/x/C", 15);
+	mmap_rec(s, 1, 0x18000, 0x20000, 0x200000, NULL, 0, "/x/C", 15);
 	expect_map(s, 1, 0x14000, "/x/A", 0x4000);
 	expect_map(s, 1, 0x19000, "/x/C", 0x201000);
 	expect_map(s, 1, 0x28000, "/x/B", 0x108000);
@@ -431,36 +492,36 @@ static void test_mapping_history(void **state)
 
 	/* fork copies; later changes stay separate. */
 	symbolizer__fork(s, 1, 2, 30);
-	symbolizer__mmap(s, 1, 0x10000, 0x1000, 0, NULL, 0, "/x/D", 40);
+	mmap_rec(s, 1, 0x10000, 0x1000, 0, NULL, 0, "/x/D", 40);
 	expect_map(s, 2, 0x10000, "/x/A", 0);
 	expect_map(s, 1, 0x10000, "/x/D", 0);
 	expect_map(s, 2, 0x28000, "/x/B", 0x108000);
 	/* A fork record arriving after a parent mmap that is newer than it. */
-	symbolizer__mmap(s, 1, 0x60000, 0x1000, 0, NULL, 0, "/x/E", 50);
+	mmap_rec(s, 1, 0x60000, 0x1000, 0, NULL, 0, "/x/E", 50);
 	symbolizer__fork(s, 1, 3, 45);
 	expect_map(s, 3, 0x60000, NULL, 0);
 	expect_map(s, 3, 0x10000, "/x/D", 0);
 	symbolizer__fork(s, 999, 4, 45); /* unknown parent */
-	assert_false(symbolizer__knows(s, 4));
+	assert_false(symbolizer__knows(s, 4, 0));
 
 	/* exec: older maps leave the current image but still name addresses
 	 * the new image does not map (stacks taken before the exec); stale
 	 * records are ignored, newer ones kept and preferred. */
-	symbolizer__mmap(s, 2, 0x70000, 0x1000, 0, NULL, 0, "/x/new", 70);
+	mmap_rec(s, 2, 0x70000, 0x1000, 0, NULL, 0, "/x/new", 70);
 	symbolizer__exec(s, 2, 60);
 	expect_map(s, 2, 0x10000, "/x/A", 0);
 	expect_map(s, 2, 0x28000, "/x/B", 0x108000);
 	expect_map(s, 2, 0x70000, "/x/new", 0);
 	expect_map(s, 2, 0x90000, NULL, 0);
-	symbolizer__mmap(s, 2, 0x10000, 0x1000, 0, NULL, 0, "/x/stale", 55);
+	mmap_rec(s, 2, 0x10000, 0x1000, 0, NULL, 0, "/x/stale", 55);
 	expect_map(s, 2, 0x10000, "/x/A", 0);
-	symbolizer__mmap(s, 2, 0x10000, 0x1000, 0x3000, NULL, 0, "/x/fresh", 65);
+	mmap_rec(s, 2, 0x10000, 0x1000, 0x3000, NULL, 0, "/x/fresh", 65);
 	expect_map(s, 2, 0x10800, "/x/fresh", 0x3800);
 	expect_map(s, 2, 0x11800, "/x/A", 0x1800);
 	/* An older exec record does not move the exec time back. */
 	symbolizer__exec(s, 2, 50);
 	expect_map(s, 2, 0x10800, "/x/fresh", 0x3800);
-	assert_true(symbolizer__knows(s, 2));
+	assert_true(symbolizer__knows(s, 2, 0));
 	/* Parent untouched by the child's exec. */
 	expect_map(s, 1, 0x28000, "/x/B", 0x108000);
 	symbolizer__free(s);
@@ -475,8 +536,8 @@ static void test_exit_and_forget(void **state)
 	(void)state;
 	s = fixture_symbolizer("proc");
 	for (__u32 pid = 10; pid < 1010; pid++)
-		symbolizer__mmap(s, pid, 0x10000, 0x1000, 0, NULL, 0, "/x/A", 10);
-	symbolizer__mmap(s, 5, 0x20000, 0x1000, 0, NULL, 0, "/x/parent", 10);
+		mmap_rec(s, pid, 0x10000, 0x1000, 0, NULL, 0, "/x/A", 10);
+	mmap_rec(s, 5, 0x20000, 0x1000, 0, NULL, 0, "/x/parent", 10);
 	/* 10..509 exit at 100..599, the others live */
 	for (__u32 pid = 10; pid < 510; pid++)
 		symbolizer__exit(s, pid, 90 + pid);
@@ -484,9 +545,9 @@ static void test_exit_and_forget(void **state)
 	assert_int_equal(symbolizer__forget_exited(s, 100), 0);
 	expect_map(s, 10, 0x10000, "/x/A", 0); /* exited, still named */
 	assert_int_equal(symbolizer__forget_exited(s, 300), 200); /* 10..209 */
-	assert_false(symbolizer__knows(s, 10));
-	assert_false(symbolizer__knows(s, 209));
-	assert_true(symbolizer__knows(s, 210));
+	assert_false(symbolizer__knows(s, 10, 0));
+	assert_false(symbolizer__knows(s, 209, 0));
+	assert_true(symbolizer__knows(s, 210, 0));
 	assert_int_equal(symbolizer__forget_exited(s, 300), 0);
 	/* pid 300 reused by a child of 5 before it was forgotten: the dead
 	 * process's maps are not the child's */
@@ -495,11 +556,14 @@ static void test_exit_and_forget(void **state)
 	expect_map(s, 300, 0x20000, "/x/parent", 0);
 	/* records out of order: pid 400's exit (at 490) handled before its
 	 * own fork (at 480) and the maps of its exec'd image (485) */
-	symbolizer__mmap(s, 400, 0x30000, 0x1000, 0, NULL, 0, "/x/exec", 485);
+	mmap_rec(s, 400, 0x30000, 0x1000, 0, NULL, 0, "/x/exec", 485);
 	symbolizer__fork(s, 5, 400, 480);
 	expect_map(s, 400, 0x30000, "/x/exec", 0);
-	assert_int_equal(symbolizer__forget_exited(s, 1000), 299); /* 210..509 but 300 */
-	assert_true(symbolizer__knows(s, 300));
+	/* 210..509, and both processes that had pid 400: the fork at 480
+	 * proves the process mapped at 10 gone by then, and the exit at 490
+	 * and the maps at 485 that reached us before the fork are the child's */
+	assert_int_equal(symbolizer__forget_exited(s, 1000), 301);
+	assert_true(symbolizer__knows(s, 300, 0));
 	for (__u32 pid = 510; pid < 1010; pid++)
 		expect_map(s, pid, 0x10000, "/x/A", 0);
 	symbolizer__free(s);
