@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "alloc_libs.h"
 #include "alloc_sites.h"
+#include "file_open.h"
 #include "log.h"
 #include "proc_maps.h"
 
@@ -321,9 +322,9 @@ static int read_interp(const char *path, char **interp)
 	*interp = NULL;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = file_open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum)) {
 		err = -ENOEXEC;
@@ -561,17 +562,12 @@ static char *env_command(const char *args)
 static int add_program(struct alloc_libs *l, const char *path, int level)
 {
 	char head[SCRIPT_HEAD + 1], *interp, *args, *cmd = NULL;
-	struct stat st;
 	ssize_t n;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = file_open_regular(path); /* never a FIFO or a device */
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { /* never a FIFO or a device */
-		close(fd);
-		return -EACCES;
-	}
+		return fd == -EINVAL ? -EACCES : fd;
 	n = read(fd, head, SCRIPT_HEAD);
 	err = -errno;
 	close(fd);

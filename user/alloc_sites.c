@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "alloc_sites.h"
+#include "file_open.h"
 #include "log.h"
 
 #ifndef R_X86_64_GLOB_DAT
@@ -735,7 +736,6 @@ static int scan_file(struct alloc_sites *s, struct scan *sc)
 	Elf_Scn *scn = NULL;
 	GElf_Ehdr eh;
 	bool symbols = false;
-	struct stat st;
 	size_t i;
 	int err;
 
@@ -743,14 +743,10 @@ static int scan_file(struct alloc_sites *s, struct scan *sc)
 		sc->cands[i].rank = RANK_NONE;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
-	sc->fd = open(sc->path, O_RDONLY | O_CLOEXEC);
-	if (sc->fd < 0)
-		return -errno;
 	/* regular files only: never block on a FIFO or read a device */
-	if (fstat(sc->fd, &st))
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -ENOEXEC;
+	sc->fd = file_open_regular(sc->path);
+	if (sc->fd < 0)
+		return sc->fd == -EINVAL ? -ENOEXEC : sc->fd;
 	sc->elf = elf_begin(sc->fd, ELF_C_READ, NULL);
 	if (!sc->elf || elf_kind(sc->elf) != ELF_K_ELF || !gelf_getehdr(sc->elf, &eh))
 		return -ENOEXEC;

@@ -142,7 +142,6 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 	switch (h->type) {
 	case PERF_RECORD_MMAP2: {
 		const struct rec_mmap2 *r = (const void *)h;
-		bool has_bid = h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID;
 		struct sym_mmap m = {};
 		size_t max_name;
 
@@ -157,15 +156,13 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 		m.start = r->addr;
 		m.len = r->len;
 		m.pgoff = r->pgoff;
-		if (has_bid) {
-			m.build_id = r->build_id;
-			m.build_id_size = r->build_id_size > 20 ? 20 : r->build_id_size;
-		} else {
-			m.dev_major = r->maj;
-			m.dev_minor = r->min;
-			m.ino = r->ino;
-			m.ino_generation = r->ino_generation;
-		}
+		/* Always device and inode: the attr asks for no build ids (and
+		 * this kernel flags MISC_MMAP_BUILD_ID on records that carry
+		 * inodes all the same). */
+		m.dev_major = r->maj;
+		m.dev_minor = r->min;
+		m.ino = r->ino;
+		m.ino_generation = r->ino_generation;
 		m.path = r->filename;
 		m.time = sid->time;
 		symbolizer__mmap(t->sym, &m);

@@ -861,6 +861,42 @@ cleanup:
 	return err;
 }
 
+/* Whether the process now at p's PID is p (its start time in p's range). */
+static bool still_alive(struct symbolizer *s, const struct proc *p)
+{
+	__u64 lo, hi;
+
+	return !p->exited && !read_birth(s, p->tgid, &lo, &hi) && lo <= p->born_hi &&
+	       (p->provisional || p->born_lo <= hi);
+}
+
+/* The kernel names a file whose path is longer than PATH_MAX "//toolong"
+ * and gives no device or inode with it. While the very process that
+ * mapped it lives, map_files still opens the file: take the identity from
+ * there, as if the record had carried it. */
+static void too_long(struct symbolizer *s, struct proc *p, struct map *m)
+{
+	struct file_identity id;
+	int fd;
+
+	fd = still_alive(s, p) ? open_map_file(s, p->tgid, m->start, m->end) : -ESRCH;
+	if (fd >= 0 && file_identity__of_fd(fd, &id)) {
+		close(fd);
+		fd = -EIO;
+	}
+	m->obj = fd < 0 ? get_obj(s, "//toolong", NULL, 0, false, 0, 0, false, 0)
+			: get_obj(s, "//toolong", NULL, 0, true, id.dev, id.ino, id.has_gen, id.gen);
+	if (!m->obj || insert_map(p, m)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	if (fd >= 0 && !m->obj->file)
+		m->obj->file = adopt_fd(s, m->obj, fd);
+	else if (fd >= 0)
+		close(fd);
+}
+
 void symbolizer__mmap(struct symbolizer *s, const struct sym_mmap *r)
 {
 	struct proc *p;
@@ -875,6 +911,10 @@ void symbolizer__mmap(struct symbolizer *s, const struct sym_mmap *r)
 	m.end = r->start + r->len;
 	m.pgoff = r->pgoff;
 	m.time = r->time;
+	if (!r->ino && r->path && !strcmp(r->path, "//toolong")) {
+		too_long(s, p, &m);
+		return;
+	}
 	m.obj = get_obj(s, r->path ? r->path : "", r->build_id, r->build_id_size, r->ino != 0,
 			makedev(r->dev_major, r->dev_minor), r->ino, r->ino != 0,
 			(__u32)r->ino_generation);

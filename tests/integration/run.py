@@ -745,6 +745,8 @@ def main():
     suite.addTests(loader.loadTestsFromModule(test_report))
     import test_output
     suite.addTests(loader.loadTestsFromModule(test_output))
+    import test_hostile
+    suite.addTests(loader.loadTestsFromModule(test_hostile))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())
