@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import time
 
@@ -393,3 +394,110 @@ console.log(JSON.stringify(out));
                 text = f.read()
             self.assertEqual(text.splitlines()[0], "# ember: event %s, values in %s" % (ev, unit))
             self.assertEqual(folded_problems(text), [], ev)
+
+
+class OutputTargetTest(EmberTest):
+    """-o onto what is not a plain new file (run.py -k OutputTarget): a device node, a FIFO,
+    /dev/stdout are written to and stay what they are; runs killed with SIGKILL leave
+    temporaries that the next run writing there removes."""
+
+    FOLDED = "main;work;leaf 30\nmain;other 12\n"
+
+    def folded(self):
+        path = os.path.join(self.dir, "in.folded")
+        with open(path, "w") as f:
+            f.write(self.FOLDED)
+        return path
+
+    def test_char_device(self):
+        """record -o DIR/null, a mknod'd copy of /dev/null: still that device afterwards."""
+        null = os.path.join(self.dir, "null")
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        os.chmod(null, 0o666)
+        r = run.run([run.EMBER, "record", "-d", "1", "-o", null], 60)
+        self.assertEqual(r.rc, 0, r)
+        st = os.lstat(null)
+        self.assertTrue(stat.S_ISCHR(st.st_mode), "%s is no longer a device\n%s" % (null, r))
+        self.assertEqual(st.st_rdev, os.makedev(1, 3))
+        self.assertEqual(stat.S_IMODE(st.st_mode), 0o666)
+        self.assertEqual(os.listdir(self.dir), ["null"], r)
+
+    def test_dev_stdout(self):
+        """flamegraph -o /dev/stdout: the SVG on stdout (a pipe, then a file), the
+        /dev/stdout symlink untouched."""
+        src = self.folded()
+        before = os.readlink("/dev/stdout")
+        try:
+            r = run.run([run.EMBER, "flamegraph", src, "-o", "/dev/stdout"], 30)
+            self.assertEqual(r.rc, 0, r)
+            self.assertIn("<svg", r.out, r)
+            self.assertTrue(r.out.rstrip().endswith("</svg>"), r.out[-200:])
+            out = os.path.join(self.dir, "redirected.svg")
+            with open(out, "w") as f:
+                res = subprocess.run([run.EMBER, "flamegraph", src, "-o", "/dev/stdout"],
+                                     stdout=f, stderr=subprocess.PIPE, timeout=30)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            with open(out) as f:
+                self.assertEqual(f.read(), r.out)
+        finally:
+            # a failing ember must not leave the machine without /dev/stdout
+            if not os.path.islink("/dev/stdout"):
+                os.remove("/dev/stdout")
+                os.symlink(before, "/dev/stdout")
+                self.fail("/dev/stdout was replaced (restored)")
+        self.assertEqual(os.readlink("/dev/stdout"), before)
+        self.assertEqual([n for n in os.listdir("/dev") if n.startswith(".stdout")], [])
+
+    def test_fifo(self):
+        """record -o FIFO with a reader: the reader gets the folded text; still a FIFO."""
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo)
+        reader = run.start(["cat", fifo], stdout=subprocess.PIPE)
+        r = run.run([run.EMBER, "record", "-F", "499", "-o", fifo, "--", wl("spinner"), "0.3"],
+                    30)
+        try:
+            text = reader.communicate(timeout=10)[0].decode()
+        except subprocess.TimeoutExpired:
+            run.kill(reader)
+            self.fail("the FIFO's reader got no end of file\n%s" % r)
+        self.assertEqual(r.rc, 0, r)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode), "FIFO replaced\n%s" % r)
+        self.assertEqual(folded_problems(text), [], text[:500])
+        self.assertIn("ember_spin", text, r)
+        self.assertEqual(os.listdir(self.dir), ["fifo"], r)
+
+    def temps(self):
+        return sorted(n for n in os.listdir(self.dir) if n.startswith(".x."))
+
+    def test_killed_runs(self):
+        """20 runs of three outputs SIGKILLed: each leaves its 3 temporaries, the next run
+        that writes there removes them (60 in all, none left at the end); a live process's
+        is kept."""
+        out = os.path.join(self.dir, "x.folded")
+        argv = [run.EMBER, "record", "-e", "cpu,offcpu,wall", "-o", out]
+        live = ".x.cpu.folded.ember-1.AbC123"  # PID 1 always runs
+        open(os.path.join(self.dir, live), "w").close()
+        seen = set()
+        for i in range(20):
+            p = run.start(argv + ["--", "sleep", "5"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+            time.sleep(0.3)
+            end = time.monotonic() + 4  # more if it has not opened all three yet
+            mine = []
+            while len(mine) < 3 and time.monotonic() < end and p.poll() is None:
+                mine = [n for n in self.temps() if ".ember-%d." % p.pid in n]
+                time.sleep(0.02)
+            run.kill(p)
+            left = [n for n in self.temps() if n != live]
+            self.assertEqual(len(mine), 3, "round %d: temporaries %s" % (i, left))
+            # what the kill left, and only that: the earlier kills' are gone
+            self.assertEqual(sorted(mine), left, "round %d" % i)
+            seen.update(left)
+        self.assertEqual(len(seen), 60)
+        r = run.run(argv + ["-F", "99", "--", "sleep", "0.2"], 60)
+        self.assertEqual(r.rc, 0, r)
+        self.assertEqual(self.temps(), [live], r)
+        for ev in ("cpu", "offcpu", "wall"):
+            path = os.path.join(self.dir, "x.%s.folded" % ev)
+            self.assertTrue(os.path.exists(path), "%s missing\n%s" % (path, r))
+            self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600, path)
