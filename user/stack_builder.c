@@ -195,8 +195,7 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 
 	/* user frames root to leaf */
 	for (unsigned int k = rs->nr_user; k-- > 0;) {
-		err =
-		    name_frame(sb, n, rs->user_ips[k], k == 0 && !rs->return_leaf, false, rs);
+		err = name_frame(sb, n, rs->user_ips[k], k == 0 && !rs->return_leaf, false, rs);
 		if (err)
 			return err;
 		n++;

@@ -19,7 +19,7 @@ struct stack_builder;
 
 struct raw_stack {
 	__u32 tgid;
-	__u64 start_time; /* the process's, names its incarnation (symbolizer.h) */
+	__u64 start_time;      /* the process's, names its incarnation (symbolizer.h) */
 	const char *comm;      /* process name, the root frame */
 	const __u64 *user_ips; /* leaf first, as the kernel records them */
 	unsigned int nr_user;

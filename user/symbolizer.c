@@ -60,7 +60,7 @@ enum obj_state {
 struct held_file {
 	struct file_identity id;
 	int fd;
-	__u64 opened_at; /* record clock: mappings seen after it are this file */
+	__u64 opened_at;     /* record clock: mappings seen after it are this file */
 	struct elf_dso *elf; /* owned by symbolizer.dsos; NULL until loaded */
 	bool load_failed;
 	bool mark;
@@ -884,8 +884,9 @@ static void too_long(struct symbolizer *s, struct proc *p, struct map *m)
 		close(fd);
 		fd = -EIO;
 	}
-	m->obj = fd < 0 ? get_obj(s, "//toolong", NULL, 0, false, 0, 0, false, 0)
-			: get_obj(s, "//toolong", NULL, 0, true, id.dev, id.ino, id.has_gen, id.gen);
+	m->obj = fd < 0
+		     ? get_obj(s, "//toolong", NULL, 0, false, 0, 0, false, 0)
+		     : get_obj(s, "//toolong", NULL, 0, true, id.dev, id.ino, id.has_gen, id.gen);
 	if (!m->obj || insert_map(p, m)) {
 		if (fd >= 0)
 			close(fd);
