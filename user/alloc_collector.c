@@ -25,6 +25,7 @@
 #include "munmap_log.h"
 #include "log.h"
 #include "map_batch.h"
+#include "procfs.h"
 #include "stack_builder.h"
 #include "targets.h"
 
@@ -389,6 +390,15 @@ static bool ended_recording(const struct collector *c, const struct record_opts 
 	return false;
 }
 
+/* Whether the process that started at start (boot clock ns) still has
+ * pid: a PID reused by a new process holds none of the old one's blocks. */
+static bool same_process(__u32 pid, __u64 start)
+{
+	__u64 lo, hi;
+
+	return !procfs__pid_start("/proc", pid, &lo, &hi) && lo <= start && start <= hi;
+}
+
 /* Fold the live blocks by stack, then hand each stack to the sink. */
 static int drain_live(struct collector *c, const struct record_opts *o, collector_sink sink,
 		      void *ctx)
@@ -403,7 +413,7 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 	struct ember_munmap m;
 	int exec_fd = bpf_map__fd(c->skel->maps.exec_ts);
 	__u32 last_tgid = 0;
-	__u64 last_exec = 0;
+	__u64 last_exec = 0, last_start = 0;
 	bool last_alive = true;
 	int err = -ENOMEM;
 
@@ -421,9 +431,10 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 		prev = &a;
 		if (bpf_map_lookup_elem(live_fd, &a, &l))
 			continue;
-		if (a.tgid != last_tgid) {
+		if (a.tgid != last_tgid || l.start_time != last_start) {
 			last_tgid = a.tgid;
-			last_alive = ended_recording(c, o, a.tgid) || kill(a.tgid, 0) == 0;
+			last_start = l.start_time;
+			last_alive = ended_recording(c, o, a.tgid) || same_process(a.tgid, l.start_time);
 			if (bpf_map_lookup_elem(exec_fd, &a.tgid, &last_exec))
 				last_exec = 0;
 		}

@@ -816,6 +816,25 @@ static int proc_path(char *buf, size_t size, const char *root, const char *rel)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+int procfs__pid_start(const char *proc_root, __u32 pid, __u64 *lo, __u64 *hi)
+{
+	__u64 tick = 1000000000ULL / (__u64)procfs__ticks_per_sec();
+	struct pid_stat ps;
+	char rel[32], *text = NULL;
+	int err;
+
+	snprintf(rel, sizeof(rel), "%u/stat", pid);
+	err = procfs__read(proc_root, rel, &text);
+	if (!err)
+		err = procfs__parse_pid_stat(text, 4096, &ps);
+	free(text);
+	if (err)
+		return err;
+	*lo = ps.starttime * tick;
+	*hi = *lo + tick - 1;
+	return 0;
+}
+
 int procfs__read(const char *proc_root, const char *rel_path, char **text)
 {
 	size_t len = 0, cap = 4096;

@@ -167,6 +167,10 @@ int procfs__count_fds(const char *proc_root, __u32 pid);
  * during the scan are left out. *out is malloc'd (NULL when none).
  * Returns the count, or -errno if PROC_ROOT cannot be listed. */
 int procfs__descendants(const char *proc_root, __u32 pid, __u32 **out);
+/* When the process now at pid started: its start time's tick in
+ * PROC_ROOT/PID/stat, as ns of the boot clock in [*lo, *hi] (the kernel's
+ * task start_boottime lies there). 0 or -errno (-ENOENT: gone). */
+int procfs__pid_start(const char *proc_root, __u32 pid, __u64 *lo, __u64 *hi);
 /* sysconf(_SC_CLK_TCK) (USER_HZ), 100 if that fails. */
 long procfs__ticks_per_sec(void);
 /* ticks / procfs__ticks_per_sec(), in seconds. */

@@ -253,7 +253,11 @@ static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
 	P("sideband_lost", ts->lost_records, "side-band records lost (buffer full)");
 	P("dsos_opened", ss->dsos_opened, "ELF files loaded");
 	P("dsos_failed", ss->dsos_failed, "ELF files that could not be read");
-	P("build_id_mismatch", ss->build_id_mismatch, "files changed on disk since mapped");
+	P("build_id_mismatch", ss->build_id_mismatch,
+	  "files found not to be the mapped one (replaced, decoy)");
+	P("files_held", ss->files_held, "mapped files opened at first sight and held");
+	P("files_unverified", ss->files_unverified,
+	  "mapped files never provably opened: frames module+0xOFF");
 	P("debug_files_used", ss->debug_files_used, "symbols from separate debug files");
 #undef P
 }

@@ -749,25 +749,11 @@ static const struct map *find_map(const struct proc *p, __u64 addr)
 	return m;
 }
 
-/* Birth range of the process now at tgid, from its start time in
- * /proc/PID/stat (ticks of the boot clock, the records' clock too). */
+/* Birth range of the process now at tgid (procfs__pid_start: the boot
+ * clock, the records' clock too). */
 static int read_birth(struct symbolizer *s, __u32 tgid, __u64 *lo, __u64 *hi)
 {
-	__u64 tick = 1000000000ULL / (__u64)procfs__ticks_per_sec();
-	struct pid_stat ps;
-	char rel[32], *text = NULL;
-	int err;
-
-	snprintf(rel, sizeof(rel), "%u/stat", tgid);
-	err = procfs__read(s->proc_dir, rel, &text);
-	if (!err)
-		err = procfs__parse_pid_stat(text, 4096, &ps);
-	free(text);
-	if (err)
-		return err;
-	*lo = ps.starttime * tick;
-	*hi = *lo + tick - 1;
-	return 0;
+	return procfs__pid_start(s->proc_dir, tgid, lo, hi);
 }
 
 /* The incarnation a scan found alive, born in [lo, hi]. */
