@@ -926,10 +926,16 @@ static struct proc *forked_proc(struct symbolizer *s, __u32 tgid, __u64 time)
 	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
 		if (p->tgid != tgid)
 			continue;
-		if ((p->provisional && !p->exited && p->born_hi >= time) ||
+		/* its exit record too may have beaten the FORK record */
+		if ((p->provisional && p->born_hi >= time && (!p->exited || p->exited >= time)) ||
 		    (!p->provisional && p->born_hi == time))
 			child = p;
 	}
+	/* a PID is free again only once its last process has exited */
+	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next)
+		if (p != child && p->tgid == tgid && p->exited && p->exited <= time &&
+		    p->exited > lo)
+			lo = p->exited;
 	if (child) {
 		child->provisional = false;
 		child->born_lo = lo;

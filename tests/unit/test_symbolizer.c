@@ -569,6 +569,67 @@ static void test_exit_and_forget(void **state)
 	symbolizer__free(s);
 }
 
+/* Which mapping covers addr in the process that started at start. */
+static void expect_map_at(struct symbolizer *s, __u32 pid, __u64 start, __u64 addr,
+			  const char *module)
+{
+	struct sym_result r;
+
+	symbolizer__user(s, pid, start, addr, &r);
+	if (!module) {
+		assert_int_equal(r.status, SYM_NO_MAPPING);
+	} else {
+		assert_int_equal(r.status, SYM_NO_SYMBOL);
+		assert_string_equal(r.module, module);
+	}
+	checks++;
+}
+
+/* A PID had by several processes: each stack is named by the process
+ * whose start time it carries, however the records were ordered. */
+static void test_incarnations(void **state)
+{
+	const __u64 T = 10000000000ULL; /* 10 s: birth ranges start 2 s before a fork */
+	struct symbolizer *s;
+
+	(void)state;
+	s = fixture_symbolizer("proc");
+	mmap_rec(s, 5, 0x90000, 0x1000, 0, NULL, 0, "/x/parent", 10);
+	/* alpha forked at T, exits; beta gets its PID at T+200 */
+	symbolizer__fork(s, 5, 50, T);
+	mmap_rec(s, 50, 0x10000, 0x1000, 0, NULL, 0, "/x/alpha", T + 1);
+	symbolizer__exit(s, 50, T + 100);
+	symbolizer__fork(s, 5, 50, T + 200);
+	mmap_rec(s, 50, 0x10000, 0x1000, 0, NULL, 0, "/x/beta", T + 201);
+	expect_map_at(s, 50, T - 5, 0x10000, "/x/alpha");
+	expect_map_at(s, 50, T + 150, 0x10000, "/x/beta");
+	expect_map_at(s, 50, T + 150, 0x90000, "/x/parent");
+	/* a start no process of that PID had: nobody's names */
+	expect_map_at(s, 50, T + 1000, 0x10000, NULL);
+	assert_false(symbolizer__knows(s, 50, T + 1000));
+	assert_true(symbolizer__knows(s, 50, T - 5));
+
+	/* the first one's exit record was lost: the second fork ends it */
+	symbolizer__fork(s, 5, 60, T);
+	mmap_rec(s, 60, 0x10000, 0x1000, 0, NULL, 0, "/x/a", T + 1);
+	symbolizer__fork(s, 5, 60, T + 300);
+	mmap_rec(s, 60, 0x10000, 0x1000, 0, NULL, 0, "/x/b", T + 301);
+	expect_map_at(s, 60, T - 1, 0x10000, "/x/a");
+	expect_map_at(s, 60, T + 299, 0x10000, "/x/b");
+
+	/* the child's exec, maps and even exit reach us before its FORK
+	 * record (other CPUs' buffers) */
+	mmap_rec(s, 70, 0x20000, 0x1000, 0, NULL, 0, "/x/exec", T + 50);
+	symbolizer__exec(s, 70, T + 40);
+	symbolizer__exit(s, 70, T + 500);
+	symbolizer__fork(s, 5, 70, T + 30);
+	expect_map_at(s, 70, T + 29, 0x20000, "/x/exec");
+	assert_int_equal(symbolizer__forget_exited(s, T + 501), 3); /* alpha, a, 70 */
+	expect_map_at(s, 50, T + 150, 0x10000, "/x/beta");
+	expect_map_at(s, 50, T - 5, 0x10000, NULL);
+	symbolizer__free(s);
+}
+
 static struct symbolizer *kallsyms_symbolizer(const char *kallsyms)
 {
 	struct symbolizer_opts o = { 0 };
@@ -633,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_mmap_build_id_and_root),
 		cmocka_unit_test(test_mapping_history),
 		cmocka_unit_test(test_exit_and_forget),
+		cmocka_unit_test(test_incarnations),
 		cmocka_unit_test(test_kernel),
 	};
 
