@@ -747,6 +747,8 @@ def main():
     suite.addTests(loader.loadTestsFromModule(test_output))
     import test_hostile
     suite.addTests(loader.loadTestsFromModule(test_hostile))
+    import test_robust
+    suite.addTests(loader.loadTestsFromModule(test_robust))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())
