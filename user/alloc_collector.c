@@ -434,7 +434,8 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 		if (a.tgid != last_tgid || l.start_time != last_start) {
 			last_tgid = a.tgid;
 			last_start = l.start_time;
-			last_alive = ended_recording(c, o, a.tgid) || same_process(a.tgid, l.start_time);
+			last_alive =
+			    ended_recording(c, o, a.tgid) || same_process(a.tgid, l.start_time);
 			if (bpf_map_lookup_elem(exec_fd, &a.tgid, &last_exec))
 				last_exec = 0;
 		}
