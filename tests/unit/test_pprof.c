@@ -651,6 +651,77 @@ static void sample_with(struct pb_buf *m, const uint64_t *locs, size_t nl, const
 	pb_buf__free(&sub);
 }
 
+/* Defect 6 of issue 12 (and what tests/fuzz/fuzz_pprof finds from the
+ * seeds alone): a sample without locations is a sample with an empty
+ * stack, counted in the totals as go tool pprof counts it, and an empty
+ * stack has no frames (NULL, not NULL + 0: UBSan under clang); a sample
+ * type with an empty name is shown as "valueN", N its index in the file,
+ * and an empty unit as "count", instead of "values: , in". */
+static void test_sample_without_locations(void **state)
+{
+	/* sample_type {}, string_table "", sample { value 2 } */
+	static const unsigned char defect6[] = { 0x0a, 0x02, 0x18, 0x02, 0x32,
+						 0x00, 0x12, 0x02, 0x10, 0x02 };
+	struct pb_buf m = {}, sub = {};
+	struct profile_stack st;
+	struct profile *p;
+	uint64_t loc = 1;
+	int64_t v[2] = { 3, 5 };
+
+	(void)state;
+	p = pprof__read_mem(defect6, sizeof(defect6), "defect6.pb", NULL);
+	assert_non_null(p);
+	assert_int_equal(profile__nr_types(p), 1);
+	assert_string_equal(profile__type(p, 0)->type, "value0");
+	assert_string_equal(profile__type(p, 0)->unit, "count");
+	assert_int_equal(profile__nr_stacks(p), 1);
+	profile__stack(p, 0, &st);
+	assert_int_equal(st.nr_frames, 0);
+	assert_null(st.frames);
+	assert_int_equal(st.values[0], 2);
+	assert_int_equal(profile__total(p, 0), 2);
+	assert_int_equal(profile__sort(p), 0);
+	profile__free(p);
+
+	/* two types, the unnamed one second (the default first: value1);
+	 * two samples without locations merge, one with a location sorts
+	 * after them */
+	pb__int(&sub, VALUE_TYPE_TYPE, 1);
+	pb__int(&sub, VALUE_TYPE_UNIT, 2);
+	pb__msg(&m, PROFILE_SAMPLE_TYPE, &sub);
+	pb_buf__free(&sub);
+	pb__msg(&m, PROFILE_SAMPLE_TYPE, &sub);
+	pb__int(&sub, LOCATION_ID, 1);
+	pb__msg(&m, PROFILE_LOCATION, &sub);
+	pb_buf__free(&sub);
+	sample_with(&m, NULL, 0, v, 2);
+	sample_with(&m, &loc, 1, v, 2);
+	sample_with(&m, NULL, 0, v, 2);
+	pb__bytes(&m, PROFILE_STRING_TABLE, "", 0);
+	pb__bytes(&m, PROFILE_STRING_TABLE, "t", 1);
+	pb__bytes(&m, PROFILE_STRING_TABLE, "u", 1);
+	assert_false(m.oom);
+	p = pprof__read_mem(m.data, m.len, "two.pb", NULL);
+	assert_non_null(p);
+	assert_int_equal(profile__nr_types(p), 2);
+	assert_string_equal(profile__type(p, 0)->type, "t");
+	assert_string_equal(profile__type(p, 1)->type, "value1");
+	assert_string_equal(profile__type(p, 1)->unit, "count");
+	assert_int_equal(profile__nr_stacks(p), 2);
+	assert_int_equal(profile__sort(p), 0);
+	profile__stack(p, 0, &st);
+	assert_null(st.frames);
+	assert_int_equal(st.nr_frames, 0);
+	assert_int_equal(st.values[0], 6);
+	assert_int_equal(st.values[1], 10);
+	profile__stack(p, 1, &st);
+	assert_int_equal(st.nr_frames, 1);
+	assert_non_null(st.frames);
+	assert_int_equal(profile__total(p, 0), 9);
+	profile__free(p);
+	pb_buf__free(&m);
+}
+
 static void test_hostile_messages(void **state)
 {
 	static const unsigned char huge_varint[] = { 0x48, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -834,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_empty_profile),
 		cmocka_unit_test(test_invalid_utf8_replaced),
 		cmocka_unit_test(test_foreign_profile),
+		cmocka_unit_test(test_sample_without_locations),
 		cmocka_unit_test(test_fuzz_truncations_and_flips),
 		cmocka_unit_test(test_fuzz_structured),
 		cmocka_unit_test(test_hostile_messages),
