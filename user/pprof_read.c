@@ -537,9 +537,14 @@ static int build_frames(struct rd *rd)
 			    !(file = str_at(rd, fn->file, "a function")))
 				return -EINVAL;
 			f->name = *name ? name : *sys ? sys : "[unknown]";
-			/* the kernel module ([ext4]); an unmapped frame's file */
+			/* the kernel module ([ext4]); an unmapped frame's file,
+			 * which makes it a kernel frame if it is the kernel's
+			 * (ember writes those in the kernel's mapping: read
+			 * back, they would be kernel frames) */
 			if (*file && (f->kind == FRAME_KERNEL || !m))
 				f->module = file;
+			if (!m && !strcmp(file, PPROF_KERNEL_MAPPING))
+				f->kind = FRAME_KERNEL;
 		}
 	}
 	return 0;
@@ -652,7 +657,9 @@ static struct profile *new_profile(struct rd *rd, unsigned int *order)
 		oom(rd);
 		goto out;
 	}
-	for (size_t i = 0; i < rd->nr_types; i++)
+	/* the first type of that name, as go tool pprof picks one by name
+	 * (and ember's writer names type 0, which may share its name) */
+	for (size_t i = rd->nr_types; i-- > 0;)
 		if (rd->default_type && rd->types[i].type == (uint64_t)rd->default_type)
 			first = i;
 	order[0] = (unsigned int)first;

@@ -397,6 +397,92 @@ static void test_foreign_profile(void **state)
 	pb_buf__free(&line);
 }
 
+/* A location without a mapping whose function's file is the kernel's is
+ * a kernel frame, as it is once ember writes it (in the kernel mapping):
+ * found by tests/fuzz/fuzz_pprof's round trip, which read it back as a
+ * kernel frame after a user one. */
+static void test_unmapped_kernel_function(void **state)
+{
+	const char *strs[] = {
+		"", "samples", "count", "do_syscall_64", PPROF_KERNEL_MAPPING, "app"
+	};
+	struct pb_buf m = {}, sub = {}, line = {};
+	struct profile_stack st;
+	struct profile *q, *r;
+	unsigned char *gz;
+	size_t len;
+
+	(void)state;
+	pb__int(&sub, VALUE_TYPE_TYPE, 1);
+	pb__int(&sub, VALUE_TYPE_UNIT, 2);
+	pb__msg(&m, PROFILE_SAMPLE_TYPE, &sub);
+	sub.len = 0;
+	pb__uint(&sub, SAMPLE_LOCATION_ID, 1);
+	pb__uint(&sub, SAMPLE_VALUE, 5);
+	pb__msg(&m, PROFILE_SAMPLE, &sub);
+	sub.len = 0;
+	pb__uint(&sub, LOCATION_ID, 1);
+	pb__uint(&sub, LOCATION_ADDRESS, 0xffffffff81001000ULL);
+	pb__uint(&line, LINE_FUNCTION_ID, 1);
+	pb__msg(&sub, LOCATION_LINE, &line);
+	pb__msg(&m, PROFILE_LOCATION, &sub);
+	sub.len = 0;
+	pb__uint(&sub, FUNCTION_ID, 1);
+	pb__int(&sub, FUNCTION_NAME, 3);
+	pb__int(&sub, FUNCTION_FILENAME, 4);
+	pb__msg(&m, PROFILE_FUNCTION, &sub);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		pb__bytes(&m, PROFILE_STRING_TABLE, strs[i], strlen(strs[i]));
+	assert_false(m.oom);
+
+	q = pprof__read_mem(m.data, m.len, "k.pb", NULL);
+	assert_non_null(q);
+	profile__stack(q, 0, &st);
+	assert_int_equal(st.nr_frames, 1);
+	assert_string_equal(st.frames[0].name, "do_syscall_64");
+	assert_int_equal(st.frames[0].kind, FRAME_KERNEL);
+	assert_string_equal(st.frames[0].module, PPROF_KERNEL_MAPPING);
+	gz = write_mem(q, &(struct pprof_opts){ 0 }, &len);
+	r = pprof__read_mem(gz, len, "k2.pb.gz", NULL);
+	assert_non_null(r);
+	assert_same_stacks(q, r);
+	free(gz);
+	profile__free(r);
+	profile__free(q);
+	pb_buf__free(&m);
+	pb_buf__free(&sub);
+	pb_buf__free(&line);
+}
+
+/* Two sample types of one name: the default names the first of them
+ * (ember's writer names type 0), which stays first. It was the last of
+ * them, so a round trip swapped the types (tests/fuzz/fuzz_pprof). */
+static void test_default_type_first_of_its_name(void **state)
+{
+	static const struct value_type same_name[] = { { "samples", "count", 0 },
+						       { "samples", "bytes", 0 } };
+	struct profile *p = profile__new(same_name, 2), *q;
+	struct frame f = fr("app", FRAME_PROCESS, NULL, NULL, 0);
+	int64_t v[2] = { 1, 2 };
+	struct profile_stack st;
+	unsigned char *gz;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(profile__add(p, &f, 1, v), 0);
+	gz = write_mem(p, &(struct pprof_opts){ 0 }, &len);
+	q = pprof__read_mem(gz, len, "two.pb.gz", NULL);
+	assert_non_null(q);
+	assert_string_equal(profile__type(q, 0)->unit, "count");
+	assert_string_equal(profile__type(q, 1)->unit, "bytes");
+	profile__stack(q, 0, &st);
+	assert_int_equal(st.values[0], 1);
+	assert_int_equal(st.values[1], 2);
+	free(gz);
+	profile__free(q);
+	profile__free(p);
+}
+
 /* ---- hostile input ---- */
 
 static int saved_stderr = -1;
@@ -906,6 +992,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_replaced),
 		cmocka_unit_test(test_foreign_profile),
 		cmocka_unit_test(test_sample_without_locations),
+		cmocka_unit_test(test_unmapped_kernel_function),
+		cmocka_unit_test(test_default_type_first_of_its_name),
 		cmocka_unit_test(test_fuzz_truncations_and_flips),
 		cmocka_unit_test(test_fuzz_structured),
 		cmocka_unit_test(test_hostile_messages),
