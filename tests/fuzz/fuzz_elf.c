@@ -5,19 +5,21 @@
  * the vDSO; then the queries the symbolizer makes (file offset to address,
  * symbol lookup, frame-pointer state from the code bytes).
  *
- * The input is a file A, optionally followed by SEP and a second file B,
- * the separate debug file: A is written to TMP/bin/target and, if it has
- * no .symtab of its own, the loader looks for B, which this harness puts
- * at one of the places find_debug_file() searches (picked by the input's
- * size): TMP/debug/.build-id/xx/yyyy.debug for A's build id, or, for A's
- * .gnu_debuglink "a.debug" (the seeds' name): beside A, in .debug/ beside
- * A, or under the debug directory TMP/debug. Without SEP, B is A again.
+ * The input is a file A, optionally followed by SEP, a byte P, "--\n" and
+ * a second file B, the separate debug file: A is written to TMP/bin/target
+ * and, if it has no .symtab of its own, the loader looks for B, which this
+ * harness puts at one of the places find_debug_file() searches, picked by
+ * (P - '0') % 5 (the input's size % 5 without SEP): for A's .gnu_debuglink
+ * "a.debug" (the seeds' name) 0 beside A, 1 in .debug/ beside A, 2 under
+ * the debug directory TMP/debug; 3 TMP/debug/.build-id/xx/yyyy.debug for
+ * A's build id; 4 nowhere. Without SEP, B is A again.
  */
 #include <sys/stat.h>
 #include "fuzz.h"
 #include "elf_dso.h"
 
-#define SEP "\n--ember-fuzz: debug file--\n"
+#define SEP "\n--ember-fuzz: debug file "
+#define SEP_END "--\n"
 #define LINK "a.debug"
 
 static char target[128], debug_dir[128], cands[3][256];
@@ -80,11 +82,11 @@ static void query(struct elf_dso *d, const uint8_t *data, size_t size)
 }
 
 /* B at the place the input's size picks; returns its path or NULL. */
-static const char *place_debug_file(const uint8_t *b, size_t blen, size_t size, char *buf,
+static const char *place_debug_file(const uint8_t *b, size_t blen, unsigned int pick, char *buf,
 				    size_t bufsz)
 {
 	__u8 id[ELF_DSO_BUILD_ID_MAX];
-	unsigned int pick = size % 5;
+
 	char hex[2 * ELF_DSO_BUILD_ID_MAX + 1];
 	int n;
 
@@ -109,16 +111,19 @@ static const char *place_debug_file(const uint8_t *b, size_t blen, size_t size, 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *b = data;
-	size_t alen = size, blen = size;
+	size_t alen = size, blen = size, seplen = sizeof(SEP) - 1 + 1 + sizeof(SEP_END) - 1;
+	unsigned int pick = size % 5;
 	const char *placed;
 	char path[512];
 	struct elf_dso *d;
 
-	for (size_t i = 0; i + sizeof(SEP) - 1 <= size; i++) {
-		if (data[i] == SEP[0] && !memcmp(data + i, SEP, sizeof(SEP) - 1)) {
+	for (size_t i = 0; i + seplen <= size; i++) {
+		if (data[i] == SEP[0] && !memcmp(data + i, SEP, sizeof(SEP) - 1) &&
+		    !memcmp(data + i + sizeof(SEP), SEP_END, sizeof(SEP_END) - 1)) {
 			alen = i;
-			b = data + i + sizeof(SEP) - 1;
-			blen = size - alen - (sizeof(SEP) - 1);
+			pick = (uint8_t)(data[i + sizeof(SEP) - 1] - '0') % 5;
+			b = data + i + seplen;
+			blen = size - alen - seplen;
 			break;
 		}
 	}
@@ -128,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		elf_dso__free(d);
 	}
 	fuzz_write_file(target, data, alen);
-	placed = place_debug_file(b, blen, size, path, sizeof(path));
+	placed = place_debug_file(b, blen, pick, path, sizeof(path));
 	d = elf_dso__open(target, debug_dir);
 	if (d) {
 		query(d, data, alen);

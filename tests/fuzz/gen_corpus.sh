@@ -45,13 +45,17 @@ __attribute__((noinline)) int func_medium(int x)
 __attribute__((noinline)) static int static_func(int x)
 { for (int i = 0; i < x; i++) sink += i * 7 + x; return sink; }
 __attribute__((noinline, weak)) int weak_func(int x) { sink = x; return x * 3; }
+#ifdef VARIANT
+__attribute__((noinline)) int variant_only(int x) { return x * 5 + sink; }
+#endif
 #ifndef LIB
 int main(int argc, char **argv)
 { (void)argv; return func_medium(argc) + weak_func(argc) + static_func(argc) + data_var; }
 #endif
 EOF
 cc="gcc -O1 -fno-inline -fno-omit-frame-pointer -Wl,--build-id"
-sep=$'\n--ember-fuzz: debug file--\n'
+# SEP then the place of B (fuzz_elf.c): 0-2 by debuglink, 3 by build id
+sep() { printf '\n--ember-fuzz: debug file %s--\n' "$1"; }
 $cc "$tmp/src.c" -o "$tmp/prog"
 $cc -DLIB -shared -fPIC "$tmp/src.c" -o "$tmp/lib.so"
 gcc -O1 -c "$tmp/src.c" -o "$tmp/src.o"
@@ -65,14 +69,17 @@ cp /bin/true "$out/elf/true"
 # stripped with a debuglink to a.debug (the name fuzz_elf.c places B at)
 (cd "$tmp" && objcopy --only-keep-debug prog a.debug &&
 	objcopy --strip-all --add-gnu-debuglink=a.debug prog prog.stripped)
-{ cat "$tmp/prog.stripped"; printf '%s' "$sep"; cat "$tmp/a.debug"; } >"$out/elf/debuglink"
+for p in 0 1 2 3; do
+	{ cat "$tmp/prog.stripped"; sep $p; cat "$tmp/a.debug"; } >"$out/elf/debug_$p"
+done
 (cd "$tmp" && objcopy --only-keep-debug lib.so a.debug &&
 	objcopy --strip-all --add-gnu-debuglink=a.debug lib.so lib.stripped)
-{ cat "$tmp/lib.stripped"; printf '%s' "$sep"; cat "$tmp/a.debug"; } >"$out/elf/debuglink_lib"
-# a debug file whose build id differs (rejected)
+{ cat "$tmp/lib.stripped"; sep 0; cat "$tmp/a.debug"; } >"$out/elf/debug_lib"
+# a debug file of another build (rejected: its CRC, its build id)
 $cc -DVARIANT "$tmp/src.c" -o "$tmp/prog2"
 (cd "$tmp" && objcopy --only-keep-debug prog2 b.debug)
-{ cat "$tmp/prog.stripped"; printf '%s' "$sep"; cat "$tmp/b.debug"; } >"$out/elf/debuglink_other"
+{ cat "$tmp/prog.stripped"; sep 1; cat "$tmp/b.debug"; } >"$out/elf/debug_other"
+{ cat "$tmp/prog.stripped"; sep 3; cat "$tmp/b.debug"; } >"$out/elf/debug_other_id"
 
 # allocator entry points: a tiny allocator library and the files above
 cat >"$tmp/alloc.c" <<'EOF'
