@@ -8,6 +8,9 @@
 #   make bench      CPU profiling overhead against perf (bench-offcpu: off-CPU,
 #                   bench-alloc: allocations, bench-top: ember top's own cost)
 #   make bench-flamegraph  SVG flame-graph drawing time against flamegraph.pl
+#   make fuzz       libFuzzer harnesses (tests/fuzz/) over the parsers, built
+#                   with clang in build-fuzz/, FUZZ_SECONDS=30 each on seeds
+#                   from fuzz-corpus
 #   make deps       install the Debian packages the build and tests need
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -70,7 +73,7 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD
 
 .PHONY: all clean install uninstall test test-unit test-integration test-plain \
 	test-san deps vmlinux bench bench-offcpu bench-alloc bench-top bench-flamegraph \
-	format-check
+	format-check fuzz fuzz-build fuzz-corpus
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -145,6 +148,61 @@ bench-flamegraph: $(OUTPUT)/ember
 bench-top: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)tools/bench_top.sh $(OUTPUT)/ember $(OUTPUT)/workloads
 
+# ---- fuzzing ---------------------------------------------------------------
+# libFuzzer harnesses, one per parser (tests/fuzz/fuzz_NAME.c), linked with
+# their own clang-built, coverage-instrumented objects of user/*.c in
+# build-fuzz/: libFuzzer needs clang, and the gcc objects above have no
+# coverage. The BPF loaders (the users of skeletons) and main.c parse no
+# input and are left out.
+FUZZ_OUT     := build-fuzz
+FUZZ_CC      ?= $(CLANG)
+FUZZ_SECONDS ?= 30
+FUZZ_OPT     ?= -g -O1
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# clang has no -Wformat-signedness
+FUZZ_CFLAGS  := $(FUZZ_OPT) $(FUZZ_SAN) $(filter-out -Wformat-signedness,$(WARNINGS)) \
+		-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -DEMBER_VERSION='"$(VERSION)"' \
+		$(shell $(PKG_CONFIG) --cflags libbpf libelf zlib ncursesw 2>/dev/null) $(EXTRA_CFLAGS)
+FUZZ_LIB_SRCS := $(filter-out user/main.c $(shell grep -l '\.skel\.h"' $(USER_SRCS)),$(USER_SRCS))
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/user/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/fuzz/%,$(FUZZ_SRCS))
+
+$(FUZZ_OUT)/user $(FUZZ_OUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(FUZZ_OUT)/user/%.o: user/%.c | $(FUZZ_OUT)/user
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OUT)/libember.a: $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OUT)/libember.a | $(FUZZ_OUT)/fuzz
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -MMD -MP $< \
+		$(FUZZ_OUT)/libember.a $(LIBS) -o $@
+
+# The seed generator: ember's own writers (pprof, folded) and test
+# objects; the same instrumented objects, without libFuzzer's main.
+$(FUZZ_OUT)/fuzz/gen_seeds: tests/fuzz/gen_seeds.c $(FUZZ_OUT)/libember.a | $(FUZZ_OUT)/fuzz
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Itests/fuzz -MMD -MP $< $(FUZZ_OUT)/libember.a $(LIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+# Seeds are generated, never committed: build-fuzz/corpus/NAME/.
+$(FUZZ_OUT)/corpus/.stamp: tests/fuzz/gen_corpus.sh $(FUZZ_OUT)/fuzz/gen_seeds
+	$(call msg,GEN,$(FUZZ_OUT)/corpus)
+	$(Q)tests/fuzz/gen_corpus.sh $(FUZZ_OUT)/fuzz/gen_seeds $(FUZZ_OUT)/corpus
+	$(Q)touch $@
+
+fuzz-corpus: $(FUZZ_OUT)/corpus/.stamp
+
+fuzz: $(FUZZ_BINS) fuzz-corpus
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_OUT) $(FUZZ_BINS)
+
 deps:
 	$(Q)tools/install_deps.sh
 
@@ -152,7 +210,8 @@ vmlinux:
 	$(Q)tools/gen_vmlinux_h.sh
 
 format-check:
-	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h
+	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h \
+		tests/fuzz/*.c tests/fuzz/*.h
 
 install: $(OUTPUT)/ember
 	$(Q)install -d $(DESTDIR)$(BINDIR)
@@ -162,6 +221,7 @@ uninstall:
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/ember
 
 clean:
-	$(Q)rm -rf build build-san
+	$(Q)rm -rf build build-san $(FUZZ_OUT)
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/workloads/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/workloads/*.d \
+	$(FUZZ_OUT)/user/*.d $(FUZZ_OUT)/fuzz/*.d)

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev libncurses-dev
       libcmocka-dev binutils elfutils python3 linux-perf bpftrace clang-format
-      heaptrack tmux chromium protobuf-compiler htop)
+      heaptrack tmux chromium protobuf-compiler htop libfuzzer-14-dev)
 
 # The tests' second independent pprof decoder (tests/integration/test_output.py),
 # from npm into a cache outside the repository; skipped without npm.

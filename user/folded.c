@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +30,17 @@ static int lb_putc(struct linebuf *lb, char c)
 
 /* ';' separates frames and a newline ends the record; names come from
  * process comms and symbol tables, which may hold either, so replace
- * them (and other control bytes) rather than corrupt the file. */
-static int lb_put_frame(struct linebuf *lb, const char *s)
+ * them (and other control bytes) rather than corrupt the file. Comments
+ * (frame false) keep their ';' but not their newlines: they come from
+ * files read back, a pprof comment may hold several lines. */
+static int lb_put_text(struct linebuf *lb, const char *s, bool frame)
 {
 	for (; *s; s++) {
 		char c = *s;
 		size_t n = utf8__seq_len((const unsigned char *)s, 4);
 
 		/* and bytes that are not UTF-8: readers reject those */
-		if (c == ';')
+		if (c == ';' && frame)
 			c = ':';
 		else if ((unsigned char)c < 0x20 || c == 0x7f || !n)
 			c = '?';
@@ -54,18 +57,26 @@ static int lb_put_frame(struct linebuf *lb, const char *s)
 	return 0;
 }
 
-static int format_stack(struct linebuf *lb, const struct profile_stack *st)
+/* Empty the line, "" even before its first character. */
+static int lb_clear(struct linebuf *lb)
 {
 	lb->len = 0;
 	if (lb_putc(lb, '\0'))
 		return -ENOMEM;
 	lb->len = 0;
+	return 0;
+}
+
+static int format_stack(struct linebuf *lb, const struct profile_stack *st)
+{
+	if (lb_clear(lb))
+		return -ENOMEM;
 	for (unsigned int i = 0; i < st->nr_frames; i++) {
 		const struct frame *f = &st->frames[i];
 
 		if (i && lb_putc(lb, ';'))
 			return -ENOMEM;
-		if (lb_put_frame(lb, f->name))
+		if (lb_put_text(lb, f->name, true))
 			return -ENOMEM;
 		if (f->kind == FRAME_KERNEL &&
 		    (lb_putc(lb, '_') || lb_putc(lb, '[') || lb_putc(lb, 'k') || lb_putc(lb, ']')))
@@ -116,7 +127,11 @@ int folded__write(struct profile *p, unsigned int type, int64_t divisor, FILE *o
 	/* Notes first, as comment lines: readers of folded stacks skip
 	 * lines without a trailing count. */
 	for (unsigned int c = 0; c < profile__nr_comments(p); c++) {
-		if (fprintf(out, "# %s\n", profile__comment(p, c)) < 0) {
+		if (lb_clear(&lb) || lb_put_text(&lb, profile__comment(p, c), false)) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (fprintf(out, "# %s\n", lb.buf) < 0) {
 			err = errno ? -errno : -EIO;
 			goto out;
 		}

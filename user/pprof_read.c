@@ -537,9 +537,14 @@ static int build_frames(struct rd *rd)
 			    !(file = str_at(rd, fn->file, "a function")))
 				return -EINVAL;
 			f->name = *name ? name : *sys ? sys : "[unknown]";
-			/* the kernel module ([ext4]); an unmapped frame's file */
+			/* the kernel module ([ext4]); an unmapped frame's file,
+			 * which makes it a kernel frame if it is the kernel's
+			 * (ember writes those in the kernel's mapping: read
+			 * back, they would be kernel frames) */
 			if (*file && (f->kind == FRAME_KERNEL || !m))
 				f->module = file;
+			if (!m && !strcmp(file, PPROF_KERNEL_MAPPING))
+				f->kind = FRAME_KERNEL;
 		}
 	}
 	return 0;
@@ -632,18 +637,29 @@ static int parse_sample(struct rd *rd, const struct span *sp, struct sample *s)
 	return err;
 }
 
-/* order[i]: the file's sample type shown as type i (the default first). */
+/* A name for a sample type the file leaves unnamed: its index in the
+ * file, as go tool pprof -sample_index counts. */
+#define UNNAMED_TYPE "value"
+#define UNNAMED_SIZE (sizeof(UNNAMED_TYPE) + 20)
+
+/* order[i]: the file's sample type shown as type i (the default first).
+ * An empty type name becomes "valueN" (N: its index in the file), an
+ * empty unit "count" (a number of things, as pprof takes it), so that
+ * every reader shows and selects it by a name. */
 static struct profile *new_profile(struct rd *rd, unsigned int *order)
 {
 	struct value_type *vt = calloc(rd->nr_types, sizeof(*vt));
+	char(*unnamed)[UNNAMED_SIZE] = calloc(rd->nr_types, sizeof(*unnamed));
 	struct profile *p = NULL;
 	size_t first = 0;
 
-	if (!vt) {
+	if (!vt || !unnamed) {
 		oom(rd);
-		return NULL;
+		goto out;
 	}
-	for (size_t i = 0; i < rd->nr_types; i++)
+	/* the first type of that name, as go tool pprof picks one by name
+	 * (and ember's writer names type 0, which may share its name) */
+	for (size_t i = rd->nr_types; i-- > 0;)
 		if (rd->default_type && rd->types[i].type == (uint64_t)rd->default_type)
 			first = i;
 	order[0] = (unsigned int)first;
@@ -656,6 +672,12 @@ static struct profile *new_profile(struct rd *rd, unsigned int *order)
 		if (!(vt[i].type = str_at(rd, t->type, "a sample type")) ||
 		    !(vt[i].unit = str_at(rd, t->unit, "a sample type")))
 			goto out;
+		if (!*vt[i].type) {
+			snprintf(unnamed[i], sizeof(unnamed[i]), UNNAMED_TYPE "%u", order[i]);
+			vt[i].type = unnamed[i];
+		}
+		if (!*vt[i].unit)
+			vt[i].unit = "count";
 		for (size_t m = 0; m < sizeof(max_types) / sizeof(max_types[0]); m++)
 			if (!strcmp(vt[i].type, max_types[m]))
 				vt[i].merge_max = 1;
@@ -664,6 +686,7 @@ static struct profile *new_profile(struct rd *rd, unsigned int *order)
 	if (!p)
 		oom(rd);
 out:
+	free(unnamed);
 	free(vt);
 	return p;
 }

@@ -170,6 +170,13 @@ static int frames_equal(const struct frame *a, const struct frame *b, unsigned i
 	return 1;
 }
 
+/* A stack's frames; NULL for an empty stack (a pprof sample without
+ * locations), which has none in frames[], and frames[] may not exist. */
+static const struct frame *stack_frames(const struct profile *p, const struct stack_rec *rec)
+{
+	return rec->nr_frames ? &p->frames[rec->first_frame] : NULL;
+}
+
 static int rebuild_index(struct profile *p, size_t ncap)
 {
 	size_t *n = calloc(ncap, sizeof(*n));
@@ -221,7 +228,7 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 		s = p->index[i] - 1;
 		rec = &p->stacks[s];
 		if (rec->hash == h && rec->nr_frames == nr_frames &&
-		    frames_equal(&p->frames[rec->first_frame], tmp, nr_frames)) {
+		    frames_equal(stack_frames(p, rec), tmp, nr_frames)) {
 			for (unsigned int t = 0; t < p->nr_types; t++) {
 				int64_t *v = &p->values[s * p->nr_types + t];
 
@@ -345,7 +352,7 @@ void profile__stack(const struct profile *p, size_t i, struct profile_stack *out
 {
 	const struct stack_rec *rec = &p->stacks[i];
 
-	out->frames = &p->frames[rec->first_frame];
+	out->frames = stack_frames(p, rec);
 	out->nr_frames = rec->nr_frames;
 	out->values = &p->values[i * p->nr_types];
 }
@@ -363,8 +370,8 @@ static int cmp_stacks(const void *a, const void *b, void *arg)
 {
 	const struct profile *p = arg;
 	const struct stack_rec *x = a, *y = b;
-	const struct frame *fx = &p->frames[x->first_frame];
-	const struct frame *fy = &p->frames[y->first_frame];
+	const struct frame *fx = stack_frames(p, x);
+	const struct frame *fy = stack_frames(p, y);
 	unsigned int n = x->nr_frames < y->nr_frames ? x->nr_frames : y->nr_frames;
 	int c;
 

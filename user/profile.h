@@ -41,7 +41,7 @@ struct value_type {
 };
 
 struct profile_stack {
-	const struct frame *frames;
+	const struct frame *frames; /* NULL when nr_frames is 0 */
 	unsigned int nr_frames;
 	const int64_t *values;
 };

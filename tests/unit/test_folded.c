@@ -185,6 +185,27 @@ static void test_comments_first(void **state)
 	profile__free(p);
 }
 
+/* A comment read from a pprof file may hold newlines, control bytes and
+ * invalid UTF-8: one "# " line still, that the folded reader takes
+ * (found by tests/fuzz/fuzz_pprof: a comment "a\nb" wrote a line "b"
+ * that made the file unreadable). ';' stays: it is only a separator in
+ * stacks. */
+static void test_comment_is_one_line(void **state)
+{
+	struct profile *p = profile__new(types, 1);
+	char *text;
+	int err;
+
+	(void)state;
+	add(p, 5, 2, "app", FRAME_PROCESS, 0, "main", FRAME_USER, 1);
+	assert_int_equal(profile__add_comment(p, "line one\nline two;\r\t\xff caf\xc3\xa9"), 0);
+	text = write_to_string(p, 0, &err);
+	assert_int_equal(err, 0);
+	assert_string_equal(text, "# line one?line two;??? caf\xc3\xa9\napp;main 5\n");
+	free(text);
+	profile__free(p);
+}
+
 static void test_big_profile_sorted_bytewise(void **state)
 {
 	struct profile *p = profile__new(types, 1);
@@ -226,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_write_error_reported),
 		cmocka_unit_test(test_big_profile_sorted_bytewise),
 		cmocka_unit_test(test_comments_first),
+		cmocka_unit_test(test_comment_is_one_line),
 		cmocka_unit_test(test_invalid_utf8_replaced),
 	};
 

@@ -397,6 +397,92 @@ static void test_foreign_profile(void **state)
 	pb_buf__free(&line);
 }
 
+/* A location without a mapping whose function's file is the kernel's is
+ * a kernel frame, as it is once ember writes it (in the kernel mapping):
+ * found by tests/fuzz/fuzz_pprof's round trip, which read it back as a
+ * kernel frame after a user one. */
+static void test_unmapped_kernel_function(void **state)
+{
+	const char *strs[] = {
+		"", "samples", "count", "do_syscall_64", PPROF_KERNEL_MAPPING, "app"
+	};
+	struct pb_buf m = {}, sub = {}, line = {};
+	struct profile_stack st;
+	struct profile *q, *r;
+	unsigned char *gz;
+	size_t len;
+
+	(void)state;
+	pb__int(&sub, VALUE_TYPE_TYPE, 1);
+	pb__int(&sub, VALUE_TYPE_UNIT, 2);
+	pb__msg(&m, PROFILE_SAMPLE_TYPE, &sub);
+	sub.len = 0;
+	pb__uint(&sub, SAMPLE_LOCATION_ID, 1);
+	pb__uint(&sub, SAMPLE_VALUE, 5);
+	pb__msg(&m, PROFILE_SAMPLE, &sub);
+	sub.len = 0;
+	pb__uint(&sub, LOCATION_ID, 1);
+	pb__uint(&sub, LOCATION_ADDRESS, 0xffffffff81001000ULL);
+	pb__uint(&line, LINE_FUNCTION_ID, 1);
+	pb__msg(&sub, LOCATION_LINE, &line);
+	pb__msg(&m, PROFILE_LOCATION, &sub);
+	sub.len = 0;
+	pb__uint(&sub, FUNCTION_ID, 1);
+	pb__int(&sub, FUNCTION_NAME, 3);
+	pb__int(&sub, FUNCTION_FILENAME, 4);
+	pb__msg(&m, PROFILE_FUNCTION, &sub);
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		pb__bytes(&m, PROFILE_STRING_TABLE, strs[i], strlen(strs[i]));
+	assert_false(m.oom);
+
+	q = pprof__read_mem(m.data, m.len, "k.pb", NULL);
+	assert_non_null(q);
+	profile__stack(q, 0, &st);
+	assert_int_equal(st.nr_frames, 1);
+	assert_string_equal(st.frames[0].name, "do_syscall_64");
+	assert_int_equal(st.frames[0].kind, FRAME_KERNEL);
+	assert_string_equal(st.frames[0].module, PPROF_KERNEL_MAPPING);
+	gz = write_mem(q, &(struct pprof_opts){ 0 }, &len);
+	r = pprof__read_mem(gz, len, "k2.pb.gz", NULL);
+	assert_non_null(r);
+	assert_same_stacks(q, r);
+	free(gz);
+	profile__free(r);
+	profile__free(q);
+	pb_buf__free(&m);
+	pb_buf__free(&sub);
+	pb_buf__free(&line);
+}
+
+/* Two sample types of one name: the default names the first of them
+ * (ember's writer names type 0), which stays first. It was the last of
+ * them, so a round trip swapped the types (tests/fuzz/fuzz_pprof). */
+static void test_default_type_first_of_its_name(void **state)
+{
+	static const struct value_type same_name[] = { { "samples", "count", 0 },
+						       { "samples", "bytes", 0 } };
+	struct profile *p = profile__new(same_name, 2), *q;
+	struct frame f = fr("app", FRAME_PROCESS, NULL, NULL, 0);
+	int64_t v[2] = { 1, 2 };
+	struct profile_stack st;
+	unsigned char *gz;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(profile__add(p, &f, 1, v), 0);
+	gz = write_mem(p, &(struct pprof_opts){ 0 }, &len);
+	q = pprof__read_mem(gz, len, "two.pb.gz", NULL);
+	assert_non_null(q);
+	assert_string_equal(profile__type(q, 0)->unit, "count");
+	assert_string_equal(profile__type(q, 1)->unit, "bytes");
+	profile__stack(q, 0, &st);
+	assert_int_equal(st.values[0], 1);
+	assert_int_equal(st.values[1], 2);
+	free(gz);
+	profile__free(q);
+	profile__free(p);
+}
+
 /* ---- hostile input ---- */
 
 static int saved_stderr = -1;
@@ -651,6 +737,77 @@ static void sample_with(struct pb_buf *m, const uint64_t *locs, size_t nl, const
 	pb_buf__free(&sub);
 }
 
+/* Defect 6 of issue 12 (and what tests/fuzz/fuzz_pprof finds from the
+ * seeds alone): a sample without locations is a sample with an empty
+ * stack, counted in the totals as go tool pprof counts it, and an empty
+ * stack has no frames (NULL, not NULL + 0: UBSan under clang); a sample
+ * type with an empty name is shown as "valueN", N its index in the file,
+ * and an empty unit as "count", instead of "values: , in". */
+static void test_sample_without_locations(void **state)
+{
+	/* sample_type {}, string_table "", sample { value 2 } */
+	static const unsigned char defect6[] = { 0x0a, 0x02, 0x18, 0x02, 0x32,
+						 0x00, 0x12, 0x02, 0x10, 0x02 };
+	struct pb_buf m = {}, sub = {};
+	struct profile_stack st;
+	struct profile *p;
+	uint64_t loc = 1;
+	int64_t v[2] = { 3, 5 };
+
+	(void)state;
+	p = pprof__read_mem(defect6, sizeof(defect6), "defect6.pb", NULL);
+	assert_non_null(p);
+	assert_int_equal(profile__nr_types(p), 1);
+	assert_string_equal(profile__type(p, 0)->type, "value0");
+	assert_string_equal(profile__type(p, 0)->unit, "count");
+	assert_int_equal(profile__nr_stacks(p), 1);
+	profile__stack(p, 0, &st);
+	assert_int_equal(st.nr_frames, 0);
+	assert_null(st.frames);
+	assert_int_equal(st.values[0], 2);
+	assert_int_equal(profile__total(p, 0), 2);
+	assert_int_equal(profile__sort(p), 0);
+	profile__free(p);
+
+	/* two types, the unnamed one second (the default first: value1);
+	 * two samples without locations merge, one with a location sorts
+	 * after them */
+	pb__int(&sub, VALUE_TYPE_TYPE, 1);
+	pb__int(&sub, VALUE_TYPE_UNIT, 2);
+	pb__msg(&m, PROFILE_SAMPLE_TYPE, &sub);
+	pb_buf__free(&sub);
+	pb__msg(&m, PROFILE_SAMPLE_TYPE, &sub);
+	pb__int(&sub, LOCATION_ID, 1);
+	pb__msg(&m, PROFILE_LOCATION, &sub);
+	pb_buf__free(&sub);
+	sample_with(&m, NULL, 0, v, 2);
+	sample_with(&m, &loc, 1, v, 2);
+	sample_with(&m, NULL, 0, v, 2);
+	pb__bytes(&m, PROFILE_STRING_TABLE, "", 0);
+	pb__bytes(&m, PROFILE_STRING_TABLE, "t", 1);
+	pb__bytes(&m, PROFILE_STRING_TABLE, "u", 1);
+	assert_false(m.oom);
+	p = pprof__read_mem(m.data, m.len, "two.pb", NULL);
+	assert_non_null(p);
+	assert_int_equal(profile__nr_types(p), 2);
+	assert_string_equal(profile__type(p, 0)->type, "t");
+	assert_string_equal(profile__type(p, 1)->type, "value1");
+	assert_string_equal(profile__type(p, 1)->unit, "count");
+	assert_int_equal(profile__nr_stacks(p), 2);
+	assert_int_equal(profile__sort(p), 0);
+	profile__stack(p, 0, &st);
+	assert_null(st.frames);
+	assert_int_equal(st.nr_frames, 0);
+	assert_int_equal(st.values[0], 6);
+	assert_int_equal(st.values[1], 10);
+	profile__stack(p, 1, &st);
+	assert_int_equal(st.nr_frames, 1);
+	assert_non_null(st.frames);
+	assert_int_equal(profile__total(p, 0), 9);
+	profile__free(p);
+	pb_buf__free(&m);
+}
+
 static void test_hostile_messages(void **state)
 {
 	static const unsigned char huge_varint[] = { 0x48, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -834,6 +991,9 @@ int main(void)
 		cmocka_unit_test(test_empty_profile),
 		cmocka_unit_test(test_invalid_utf8_replaced),
 		cmocka_unit_test(test_foreign_profile),
+		cmocka_unit_test(test_sample_without_locations),
+		cmocka_unit_test(test_unmapped_kernel_function),
+		cmocka_unit_test(test_default_type_first_of_its_name),
 		cmocka_unit_test(test_fuzz_truncations_and_flips),
 		cmocka_unit_test(test_fuzz_structured),
 		cmocka_unit_test(test_hostile_messages),
