@@ -230,6 +230,14 @@ class TestHostile(EmberTest):
         self.assertEqual(p.returncode, 0)
         return out.decode()
 
+    def assert_v1_only(self, prof, least):
+        """app's samples (at least `least`) named after v1, none after v2."""
+        mine = user_frames(prof, "app")
+        total = sum(c for _, c in mine)
+        self.assertGreater(total, least, prof.summary())
+        self.assertEqual(count_named(mine, "beta_work"), 0, prof.summary())
+        self.assertGreater(count_named(mine, "alpha_work"), 0.9 * total, prof.summary())
+
     # ------------------------------------------------------- never block
 
     def test_fifo_in_place_of_a_mapped_library(self):
@@ -279,11 +287,7 @@ class TestHostile(EmberTest):
         r = self.ember(["-p", str(p.pid)], timeout=120)  # ends when it exits
         prof = self.ok(r)
         self.finish_app(p)
-        mine = user_frames(prof, "app")
-        total = sum(c for _, c in mine)
-        self.assertGreater(total, 50, prof.summary())
-        self.assertEqual(count_named(mine, "beta_work"), 0, prof.summary())
-        self.assertGreater(count_named(mine, "alpha_work"), 0.9 * total, prof.summary())
+        self.assert_v1_only(prof, 50)
         # Started under a whole-machine recording, replaced, exits first.
         w = run.Watched([EMBER, "record", "-v", "-a", "-d", "8", "-o", self.out])
         self.assertIsNotNone(w.wait_line(r"attached", 30), w.stderr())
@@ -294,11 +298,7 @@ class TestHostile(EmberTest):
         os.rename(app + ".new", app)
         self.finish_app(p)
         prof = self.ok(w.finish(60))
-        mine = user_frames(prof, "app")
-        total = sum(c for _, c in mine)
-        self.assertGreater(total, 30, prof.summary())
-        self.assertEqual(count_named(mine, "beta_work"), 0, prof.summary())
-        self.assertGreater(count_named(mine, "alpha_work"), 0.9 * total, prof.summary())
+        self.assert_v1_only(prof, 30)
 
     def test_mount_namespace_decoy(self):
         """A process in its own mount namespace runs v1 at a path where the
@@ -317,11 +317,7 @@ class TestHostile(EmberTest):
         r = self.ember(["-p", str(p.pid)], timeout=120)
         prof = self.ok(r)
         self.finish_app(p)
-        mine = user_frames(prof, "app")
-        total = sum(c for _, c in mine)
-        self.assertGreater(total, 50, prof.summary())
-        self.assertEqual(count_named(mine, "beta_work"), 0, prof.summary())
-        self.assertGreater(count_named(mine, "alpha_work"), 0.9 * total, prof.summary())
+        self.assert_v1_only(prof, 50)
 
     def free_pid(self):
         with open("/proc/sys/kernel/pid_max") as f:
