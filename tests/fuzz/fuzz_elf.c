@@ -55,7 +55,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* What the symbolizer asks of an open file. */
+/* What the symbolizer asks of an open file (frame states read the code
+ * from the file's path: fd -1). */
 static void query(struct elf_dso *d, const uint8_t *data, size_t size)
 {
 	unsigned int n;
@@ -70,14 +71,14 @@ static void query(struct elf_dso *d, const uint8_t *data, size_t size)
 		if (elf_dso__offset_to_vaddr(d, size / 16 * i, &vaddr))
 			continue;
 		if (elf_dso__lookup(d, vaddr, &off))
-			elf_dso__frame_state(d, vaddr);
-		elf_dso__frame_state(d, vaddr + 1);
+			elf_dso__frame_state(d, -1, vaddr);
+		elf_dso__frame_state(d, -1, vaddr + 1);
 	}
 	/* and addresses out of the input itself */
 	for (unsigned int i = 0; i < 4; i++) {
 		vaddr = fuzz_u64(data, size, size > 64 ? size - 64 + 8 * i : 8 * i);
 		elf_dso__lookup(d, vaddr, &off);
-		elf_dso__frame_state(d, vaddr);
+		elf_dso__frame_state(d, -1, vaddr);
 	}
 }
 

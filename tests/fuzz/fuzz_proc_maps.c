@@ -72,18 +72,28 @@ static void symbolize(const struct proc_maps *m, const uint8_t *data, size_t siz
 			      e->start + fuzz_u64(data, size, i * 8) % 65536 };
 
 		for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
-			symbolizer__user(sym, TGID, a[k], &r);
-			symbolizer__user_frame(sym, TGID, a[k]);
+			symbolizer__user(sym, TGID, 0, a[k], &r);
+			symbolizer__user_frame(sym, TGID, 0, a[k]);
 		}
 	}
 	/* an mmap record on top, then an exec, as the side band sends */
 	if (proc_maps__nr(m)) {
 		const struct proc_map *e = proc_maps__entry(m, 0);
 
-		symbolizer__mmap(sym, TGID, e->start + 4096, 8192, e->offset, NULL, 0, e->path, t);
-		symbolizer__user(sym, TGID, e->start + 4096, &r);
+		struct sym_mmap mm = {
+			.tgid = TGID,
+			.start = e->start + 4096,
+			.len = 8192,
+			.pgoff = e->offset,
+			.ino = fuzz_u64(data, size, 0) % 4, /* mostly none, then no file */
+			.path = e->path,
+			.time = t,
+		};
+
+		symbolizer__mmap(sym, &mm);
+		symbolizer__user(sym, TGID, 0, e->start + 4096, &r);
 		symbolizer__exec(sym, TGID, t);
-		symbolizer__user(sym, TGID, e->start, &r);
+		symbolizer__user(sym, TGID, 0, e->start, &r);
 	}
 out:
 	symbolizer__exit(sym, TGID, t);
