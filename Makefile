@@ -5,6 +5,7 @@
 #   make V=1        show every command
 #   make SAN=1      ASan+UBSan build in build-san/
 #   make test       unit + integration tests, plain and sanitizer builds
+#   make test-busy  integration tests with two CPU hogs running (BUSY=N)
 #   make bench      CPU profiling overhead against perf (bench-offcpu: off-CPU,
 #                   bench-alloc: allocations, bench-top: ember top's own cost)
 #   make bench-flamegraph  SVG flame-graph drawing time against flamegraph.pl
@@ -71,7 +72,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all clean install uninstall test test-unit test-integration test-plain \
+.PHONY: all clean install uninstall test test-unit test-integration test-busy test-plain \
 	test-san deps vmlinux bench bench-offcpu bench-alloc bench-top bench-flamegraph \
 	format-check fuzz fuzz-build fuzz-corpus
 .DELETE_ON_ERROR:
@@ -132,6 +133,12 @@ test-unit: $(UNIT_BINS)
 test-integration: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)EMBER=$(abspath $(OUTPUT)/ember) WORKLOADS=$(abspath $(OUTPUT)/workloads) \
 		python3 tests/integration/run.py
+
+# The suite must hold on a loaded machine: BUSY CPU hogs for the whole run.
+BUSY ?= 2
+test-busy: $(OUTPUT)/ember $(WORKLOAD_BINS)
+	$(Q)EMBER=$(abspath $(OUTPUT)/ember) WORKLOADS=$(abspath $(OUTPUT)/workloads) \
+		python3 tests/integration/run.py --busy $(BUSY)
 
 bench: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)tools/bench_cpu.sh $(OUTPUT)/ember $(OUTPUT)/workloads

@@ -882,6 +882,7 @@ int record__main(int argc, char **argv)
 	r.duration_ns = (__s64)(ts_ns(&t_stop) - ts_ns(&t_attached));
 	for (int i = 0; i < r.nr_coll; i++)
 		r.ops[i]->stop(r.coll[i], ts_ns(&t_stop));
+	p_debug(1, "stopped after %.3f s", elapsed_s(&t_attached, &t_stop));
 	resources__finish(res, ts_ns(&t_stop) / 1e9);
 	bpf_link__destroy(fork_link);
 	fork_link = NULL;

@@ -204,13 +204,19 @@ class TestOffcpuWall(OffcpuTest):
         return on, off, runnable
 
     def test_wall_halves(self):
-        """-e wall: on-CPU ember_compute and [off-cpu] ember_idle each within 10% of truth."""
+        """-e wall: on-CPU ember_compute within 10% of the CPU time it got, on-CPU
+        plus [runnable] within 10% of its wall time (on a busy machine the
+        rest of the compute phase waits for a CPU), [off-cpu] ember_idle
+        within 10% of its sleep."""
         r, t = self.record(["-e", "wall", "-F", "499"], ["wall", 2])
         prof = self.load(r)
         ctx = "%s\ntruth %s\n%s" % (r, t, prof.summary())
         compute = prof.count(lambda fr: "ember_compute" in fr and fr[-1] not in MARKERS)
+        waiting = prof.count(lambda fr: "ember_compute" in fr and fr[-1] == "[runnable]")
         idle = prof.count(lambda fr: "ember_idle" in fr and fr[-1] == "[off-cpu]")
-        self.assertNear(compute, t["compute"], 0.10, "ember_compute on CPU", ctx)
+        self.assertNear(compute, t["compute_cpu"], 0.10, "ember_compute on CPU", ctx)
+        self.assertNear(compute + waiting, t["compute"], 0.10, "ember_compute on CPU + runnable",
+                        ctx)
         self.assertNear(idle, t["idle"], 0.10, "ember_idle [off-cpu]", ctx)
 
     def test_three_events_consistent(self):
@@ -230,7 +236,7 @@ class TestOffcpuWall(OffcpuTest):
         bad = {s: (on[s], cpu[s] * 1e6 / 499) for s in on if abs(on[s] - cpu[s] * 1e6 / 499) > 1}
         self.assertEqual(bad, {}, "wall on-CPU us != cpu samples * 1e6/499\n" + ctx)
         self.assertGreater(sum(off.values()), 0.5 * t["idle"], ctx)
-        self.assertGreater(sum(cpu.values()), 0.5 * 499 * t["compute"] / 1e6, ctx)
+        self.assertGreater(sum(cpu.values()), 0.8 * 499 * t["compute_cpu"] / 1e6, ctx)
         m = WALL_SUMMARY.search(r.err)
         self.assertTrue(m, "no 'ember: wall:' summary\n" + ctx)
         self.assertEqual(int(m.group(1)), profs["cpu"].total(),

@@ -54,8 +54,8 @@ int main(int argc, char **argv)
 	while (secs <= 0 || now() < end) {
 		unsigned long n = CHUNK / 2 + (unsigned long)rand_r(&seed) % CHUNK;
 
-		ember_burn_a(3 * n);
-		ember_burn_b(n);
+		EMBER_BURN(ember_burn_a, 3 * n);
+		EMBER_BURN(ember_burn_b, n);
 		pairs++;
 	}
 	printf("done %lu\n", pairs);

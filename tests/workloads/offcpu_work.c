@@ -71,7 +71,8 @@ static inline __attribute__((always_inline)) long raw_syscall3(long nr, long a, 
 	return ret;
 }
 
-static inline __attribute__((always_inline)) long raw_syscall4(long nr, long a, long b, long c, long d)
+static inline __attribute__((always_inline)) long raw_syscall4(long nr, long a, long b, long c,
+							       long d)
 {
 	register long r10 __asm__("r10") = d;
 	long ret;
@@ -98,11 +99,11 @@ static void die(const char *what)
 }
 
 /* nanosleep(ns) issued from the calling function's own frame. */
-#define RAW_NANOSLEEP(ns)                                                     \
-	do {                                                                  \
-		struct timespec ts_ = { (ns) / 1000000000L, (ns) % 1000000000L }; \
-		while (raw_syscall3(SYS_nanosleep, (long)&ts_, (long)&ts_, 0) == -EINTR) \
-			;                                                     \
+#define RAW_NANOSLEEP(ns)                                                                          \
+	do {                                                                                       \
+		struct timespec ts_ = { (ns) / 1000000000L, (ns) % 1000000000L };                  \
+		while (raw_syscall3(SYS_nanosleep, (long)&ts_, (long)&ts_, 0) == -EINTR)           \
+			;                                                                          \
 	} while (0)
 
 /* ----------------------------------------------------------------- ab */
@@ -218,8 +219,9 @@ static pthread_barrier_t lock_bar;
 
 static int cas(int *p, int old, int new)
 {
-	return __atomic_compare_exchange_n(p, &old, new, 0, __ATOMIC_ACQUIRE,
-					   __ATOMIC_RELAXED) ? 0 : old;
+	return __atomic_compare_exchange_n(p, &old, new, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)
+		   ? 0
+		   : old;
 }
 
 /* Take the lock, sleeping in FUTEX_WAIT from this frame while it is held. */
@@ -289,7 +291,10 @@ EMBER_BURN_FN(ember_burn)
 
 static long long compute_ns, idle_ns;
 
-/* Burn ~20 ms in chunks; the truth is the time spent here. */
+EMBER_ACCOUNT(ember_compute)
+
+/* Burn ~20 ms in chunks; the truth is the time spent here (wall), of
+ * which the CPU time is ember_compute's account. */
 __attribute__((noinline)) void ember_compute(unsigned long chunk)
 {
 	long long t0 = mono_ns(), end = t0 + 20000000LL, t;
@@ -315,10 +320,11 @@ static int mode_wall(double secs)
 	unsigned long chunk = 20000;
 
 	while (mono_ns() < end) {
-		ember_compute(chunk);
+		EMBER_BURN(ember_compute, chunk);
 		ember_idle();
 	}
-	printf("truth compute_ns=%lld idle_ns=%lld\n", compute_ns, idle_ns);
+	printf("truth compute_ns=%lld compute_cpu_ns=%llu idle_ns=%lld\n", compute_ns,
+	       ember_compute_account.ns, idle_ns);
 	return 0;
 }
 

@@ -21,8 +21,8 @@ int main(void)
 	double t0 = now();
 
 	while (now() - t0 < 0.05)
-		ember_early_burn(50000);
+		EMBER_BURN(ember_early_burn, 50000);
 	while (now() - t0 < 0.4)
-		ember_short_burn(50000);
+		EMBER_BURN(ember_short_burn, 50000);
 	return 7;
 }

@@ -33,6 +33,8 @@ __attribute__((noinline)) long ember_sys_read(int fd)
 	return r;
 }
 
+EMBER_ACCOUNT(ember_sys_spin)
+
 __attribute__((noinline)) void ember_sys_spin(int fd, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -57,9 +59,9 @@ int main(int argc, char **argv)
 	}
 	while (secs <= 0 || now() < end) {
 		if (sys)
-			ember_sys_spin(fd, 16);
+			EMBER_BURN(ember_sys_spin, fd, 16);
 		else
-			ember_spin(200000);
+			EMBER_BURN(ember_spin, 200000);
 	}
 	return 0;
 }

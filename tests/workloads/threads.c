@@ -38,9 +38,9 @@ static void *run(void *arg)
 	sem_post(&started);
 	while (now() < deadline) {
 		if (which == 0)
-			ember_thread_one(200000);
+			EMBER_BURN(ember_thread_one, 200000);
 		else
-			ember_thread_two(200000);
+			EMBER_BURN(ember_thread_two, 200000);
 	}
 	return NULL;
 }
