@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "ember_abi.h"
 #include "env_check.h"
 #include "log.h"
@@ -238,6 +239,7 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 	unsigned long v;
 	char *end;
 	bool format_given = false;
+	struct stat st;
 	int c;
 
 	record_opts__defaults(o);
@@ -450,6 +452,12 @@ int record_opts__parse(int argc, char **argv, struct record_opts *o)
 	if ((o->events & (o->events - 1)) && (!o->output || !strcmp(o->output, "-")))
 		return usage_error("several events need -o FILE (each event gets FILE.EVENT)%s",
 				   "");
+	/* FILE.EVENT beside a device or FIFO (-o /dev/null) would create
+	 * regular files in /dev: refuse rather than guess */
+	if ((o->events & (o->events - 1)) && !stat(o->output, &st) && !S_ISREG(st.st_mode))
+		return usage_error("several events write FILE.EVENT beside -o FILE, and %s is not "
+				   "a regular file: give a file path",
+				   o->output);
 	return 0;
 }
 

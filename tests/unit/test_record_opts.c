@@ -62,6 +62,10 @@ static void test_events(void **state)
 	/* several events need a file to derive names from */
 	assert_int_equal(parse(&o, "-e", "cpu,offcpu", NULL), -22);
 	assert_int_equal(parse(&o, "-e", "cpu,offcpu", "-o", "-", NULL), -22);
+	/* and a regular one: FILE.EVENT beside /dev/null would be files in /dev */
+	assert_int_equal(parse(&o, "-e", "cpu,offcpu", "-o", "/dev/null", NULL), -22);
+	assert_int_equal(parse(&o, "-e", "cpu,offcpu", "-o", "/dev", NULL), -22);
+	assert_int_equal(parse(&o, "-e", "cpu", "-o", "/dev/null", NULL), 0);
 }
 
 static void test_offcpu_options(void **state)
