@@ -337,7 +337,7 @@ class EmberTest(unittest.TestCase):
         self.out = os.path.join(self.dir, "out.folded")
         # every workload this test starts (directly or as ember's command)
         # appends its CPU accounts here
-        self.cpu_report = os.path.join(self.dir, "cpu.report")
+        self.cpu_report = self.dir + ".cpu"  # beside: tests list their dir
         os.environ["EMBER_CPU_REPORT"] = self.cpu_report
 
     def truth(self, path=None):

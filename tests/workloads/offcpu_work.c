@@ -4,9 +4,13 @@
  * the off-CPU and wall-clock tests (tests/integration/test_offcpu.py) and
  * tools/bench_offcpu.sh.
  *
- *   offcpu_work ab N          N rounds of ember_sleep_short (10 ms) then
- *                             ember_sleep_long (30 ms); prints
- *                             "truth short_ns=... long_ns=..."
+ *   offcpu_work ab N [SPLIT_US]  N rounds of ember_sleep_short (10 ms)
+ *                             then ember_sleep_long (30 ms); prints
+ *                             "truth short_ns=... long_ns=..."; with
+ *                             SPLIT_US also short_above_ns and _n, the
+ *                             short sleeps that lasted SPLIT_US or more
+ *                             (on a busy machine a woken thread waits for
+ *                             a CPU, and that wait is off-CPU time too)
  *   offcpu_work pipe N        a reader thread blocks in ember_pipe_reader
  *                             (read on a pipe) while main sleeps 200 ms and
  *                             writes a byte, N times; "truth pipe_ns=..."
@@ -108,14 +112,19 @@ static void die(const char *what)
 
 /* ----------------------------------------------------------------- ab */
 
-static long long short_ns, long_ns;
+static long long short_ns, long_ns, split_ns = -1, short_above_ns, short_above_n;
 
 __attribute__((noinline)) void ember_sleep_short(void)
 {
-	long long t0 = mono_ns();
+	long long t0 = mono_ns(), d;
 
 	RAW_NANOSLEEP(10000000L);
-	short_ns += mono_ns() - t0;
+	d = mono_ns() - t0;
+	short_ns += d;
+	if (split_ns >= 0 && d >= split_ns) {
+		short_above_ns += d;
+		short_above_n++;
+	}
 }
 
 __attribute__((noinline)) void ember_sleep_long(void)
@@ -132,7 +141,11 @@ static int mode_ab(long n)
 		ember_sleep_short();
 		ember_sleep_long();
 	}
-	printf("truth short_ns=%lld long_ns=%lld\n", short_ns, long_ns);
+	if (split_ns >= 0)
+		printf("truth short_ns=%lld long_ns=%lld short_above_ns=%lld short_above_n=%lld\n",
+		       short_ns, long_ns, short_above_ns, short_above_n);
+	else
+		printf("truth short_ns=%lld long_ns=%lld\n", short_ns, long_ns);
 	return 0;
 }
 
@@ -382,7 +395,8 @@ static int mode_pingpong(long n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: offcpu_work ab|pipe|mutex|pingpong N\n"
+	fprintf(stderr, "usage: offcpu_work ab N [SPLIT_US]\n"
+			"       offcpu_work pipe|mutex|pingpong N\n"
 			"       offcpu_work wall|hold SECONDS\n");
 	exit(2);
 }
@@ -391,7 +405,7 @@ int main(int argc, char **argv)
 {
 	const char *mode;
 
-	if (argc != 3)
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[1], "ab")))
 		usage();
 	mode = argv[1];
 	if (!strcmp(mode, "hold")) {
@@ -403,8 +417,11 @@ int main(int argc, char **argv)
 	}
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
-	if (!strcmp(mode, "ab"))
+	if (!strcmp(mode, "ab")) {
+		if (argc > 3)
+			split_ns = atoll(argv[3]) * 1000;
 		return mode_ab(atol(argv[2]));
+	}
 	if (!strcmp(mode, "pipe"))
 		return mode_pipe(atol(argv[2]));
 	if (!strcmp(mode, "mutex"))
