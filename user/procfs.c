@@ -729,6 +729,7 @@ int procfs__parse_pid_status(const char *text, struct pid_status *out)
 		VOL,
 		NONVOL,
 		THREADS,
+		TGID,
 		RSS,
 		SIZE,
 		SWAP,
@@ -738,6 +739,7 @@ int procfs__parse_pid_status(const char *text, struct pid_status *out)
 		[VOL] = { "voluntary_ctxt_switches", false },
 		[NONVOL] = { "nonvoluntary_ctxt_switches", false },
 		[THREADS] = { "Threads", false },
+		[TGID] = { "Tgid", false },
 		[RSS] = { "VmRSS", true },
 		[SIZE] = { "VmSize", true },
 		[SWAP] = { "VmSwap", true },
@@ -751,8 +753,9 @@ int procfs__parse_pid_status(const char *text, struct pid_status *out)
 	if (!text)
 		return -EINVAL;
 	found = parse_kv(text, keys, NR, v);
-	if (!(found & (1u << THREADS)) || v[THREADS] > U32_MAX)
+	if (!(found & (1u << THREADS)) || v[THREADS] > U32_MAX || v[TGID] > U32_MAX)
 		return -EINVAL;
+	out->tgid = (__u32)v[TGID];
 	out->vol_ctxt = v[VOL];
 	out->nonvol_ctxt = v[NONVOL];
 	out->threads = (__u32)v[THREADS];

@@ -136,6 +136,7 @@ int procfs__parse_pid_stat(const char *text, long page_size, struct pid_stat *ou
 
 struct pid_status {
 	__u64 vol_ctxt, nonvol_ctxt;
+	__u32 tgid; /* 0 when absent */
 	__u32 threads;
 	__u64 vm_rss, vm_size, vm_swap; /* bytes; 0 for kernel threads */
 };

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
+#include "procfs.h"
 #include "targets.h"
 #include "targets.skel.h"
 
@@ -45,61 +46,38 @@ bad:
 	return -EINVAL;
 }
 
-/* Reads "Key:\tvalue" from /proc/ID/status. */
-static int status_field(__u32 id, const char *key, char *state, __u32 *num)
-{
-	char path[64], *line = NULL;
-	size_t cap = 0, klen = strlen(key);
-	int err = -ESRCH;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", id);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while (getline(&line, &cap, f) > 0) {
-		if (strncmp(line, key, klen) || line[klen] != ':')
-			continue;
-		if (state)
-			*state = line[klen + 1 + strspn(line + klen + 1, " \t")];
-		if (num && sscanf(line + klen + 1, "%u", num) != 1)
-			break;
-		err = 0;
-		break;
-	}
-	free(line);
-	fclose(f);
-	return err;
-}
-
 int targets__tgid_of(__u32 tid, __u32 *tgid)
 {
-	return status_field(tid, "Tgid", NULL, tgid);
+	struct pid_status st;
+	char rel[32], *text = NULL;
+	int err;
+
+	/* /proc/TID/status exists for any thread, listed or not */
+	snprintf(rel, sizeof(rel), "%u/status", tid);
+	err = procfs__read("/proc", rel, &text);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	err = procfs__parse_pid_status(text, &st);
+	free(text);
+	if (!err && !st.tgid)
+		err = -ESRCH;
+	if (!err)
+		*tgid = st.tgid;
+	return err;
 }
 
 bool targets__alive(__u32 tgid, __u32 tid)
 {
-	char path[96], state = 0;
-	FILE *f;
-	int n;
+	struct pid_stat st;
+	char rel[48], *text = NULL;
+	bool alive;
 
-	/* /proc/TGID/task/TID/stat: "tid (comm) S ..."; the comm may hold
-	 * spaces and parentheses, so the state follows the last ')'. */
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
-	f = fopen(path, "re");
-	if (!f)
+	snprintf(rel, sizeof(rel), "%u/task/%u/stat", tgid, tid);
+	if (procfs__read("/proc", rel, &text))
 		return false;
-	{
-		char buf[512], *p;
-
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		buf[n > 0 ? n : 0] = '\0';
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ')
-			state = p[2];
-	}
-	fclose(f);
-	return state && state != 'Z' && state != 'X';
+	alive = !procfs__parse_pid_stat(text, 4096, &st) && st.state != 'Z' && st.state != 'X';
+	free(text);
+	return alive;
 }
 
 struct command {

@@ -878,11 +878,13 @@ static void test_pid_status(void **state)
 	(void)state;
 	assert_int_equal(procfs__parse_pid_status(text, &s), 0);
 	assert_true(s.vm_size == 3060 * 1024 && s.vm_rss == 1588 * 1024);
+	assert_int_equal(s.tgid, 16335);
 	assert_true(s.vm_swap == 12 * 1024);
 	assert_int_equal(s.threads, 1);
 	assert_true(s.vol_ctxt == 121 && s.nonvol_ctxt == 9);
 
 	assert_int_equal(procfs__parse_pid_status(kthread, &s), 0);
+	assert_int_equal(s.tgid, 0); /* no Tgid: line, none */
 	assert_true(s.vm_size == 0 && s.vm_rss == 0 && s.vm_swap == 0);
 	assert_true(s.vol_ctxt == 1403 && s.nonvol_ctxt == 17);
 
