@@ -146,8 +146,3 @@ bool sampler__is_hardware(const struct sampler *s)
 {
 	return s->hardware;
 }
-
-int sampler__nr_events(const struct sampler *s)
-{
-	return s->nr;
-}

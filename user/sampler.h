@@ -23,6 +23,5 @@ void sampler__free(struct sampler *s);
 
 const char *sampler__event_name(const struct sampler *s); /* "cycles" or "cpu-clock" */
 bool sampler__is_hardware(const struct sampler *s);
-int sampler__nr_events(const struct sampler *s);
 
 #endif

@@ -488,11 +488,6 @@ double top_panel__window(const struct top_panel *p)
 	return p->window;
 }
 
-const char *top_panel__unit(const struct top_panel *p)
-{
-	return p->kind == TOP_PANEL_CPU ? "samples" : p->kind == TOP_PANEL_OFFCPU ? "ns" : "bytes";
-}
-
 const char *top_panel__status(const struct top_panel *p)
 {
 	return p->status[0] ? p->status : NULL;

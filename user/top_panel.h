@@ -44,11 +44,9 @@ __u32 top_panel__pid(const struct top_panel *p);
 int top_panel__refresh(struct top_panel *p, double now);
 /* Functions by self value, largest first; valid until the next refresh. */
 size_t top_panel__funcs(const struct top_panel *p, const struct top_func **out);
-/* Sum of the window's values, the seconds it covers and the unit
- * ("samples", "ns", "bytes"). */
+/* Sum of the window's values and the seconds it covers. */
 double top_panel__total(const struct top_panel *p);
 double top_panel__window(const struct top_panel *p);
-const char *top_panel__unit(const struct top_panel *p);
 /* Why the panel is empty, or NULL. */
 const char *top_panel__status(const struct top_panel *p);
 /* Stacks lost to full maps, truncated, or with unnamed frames so far. */
