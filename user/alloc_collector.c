@@ -187,12 +187,11 @@ static const char *basename_of(const char *path)
 }
 
 /* The allocator libraries of every target, and --alloc-lib's. */
-static int find_libs(const struct record_opts *o, __u32 cmd_pid, struct alloc_libs *libs)
+static int find_libs(const struct record_opts *o, struct alloc_libs *libs)
 {
 	__u32 tgid;
 	int err = 0;
 
-	(void)cmd_pid;
 	if (o->cmd) {
 		err = alloc_libs__add_command(libs, o->cmd[0]);
 		if (err) {
@@ -237,7 +236,7 @@ static int alloc_attach(struct collector *c, const struct record_opts *o,
 	c->cmd_pid = ai->cmd_pid;
 	if (!libs)
 		goto out;
-	err = find_libs(o, ai->cmd_pid, libs);
+	err = find_libs(o, libs);
 	if (err)
 		goto out;
 	nr_libs = alloc_libs__count(libs);
