@@ -324,8 +324,9 @@ static void *destroy_link(void *link)
 }
 
 /*
- * Removing a uprobe waits for a tasks-trace RCU grace period, about 0.2 s
- * here, one link after another: seconds for a libc's worth of probes.
+ * Removing a uprobe waits for a tasks-trace RCU grace period (a large
+ * fraction of a second), one link after another: seconds for a libc's
+ * worth of probes.
  * Removed from parallel threads, the waits overlap.
  */
 static void destroy_links(struct bpf_link **links, size_t n)

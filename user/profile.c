@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The profile model. Strings are interned, so two frames are equal when
- * their (name, module, addr, kind) are equal as pointers and numbers, and a
+ * their (name, module, build_id, addr, kind) are equal as pointers and
+ * numbers, and a
  * stack hashes on those words without touching string bytes.
  */
 #include <errno.h>

@@ -7,12 +7,12 @@
 #include <sys/types.h>
 #include <linux/types.h>
 
-/* Parse "PID[,PID...]"; returns count (>0) or -EINVAL. *out is malloc'd. */
 struct targets_bpf;
 /* The targets map's owner, loaded; the fork hook (children of a command
  * become targets) only if follow_forks. NULL with errno set. */
 struct targets_bpf *targets__load(bool follow_forks);
 
+/* Parse "PID[,PID...]"; returns count (>0) or -EINVAL. *out is malloc'd. */
 int targets__parse_pids(const char *s, __u32 **out);
 /* The process a thread belongs to (Tgid in /proc/TID/status), or a
  * negative errno (-ESRCH: no such thread). */

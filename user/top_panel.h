@@ -29,9 +29,9 @@ struct top_func {
 
 struct top_panel;
 
-/* freq: CPU samples per second per CPU; window_s: seconds summed. NULL
- * with the error printed. */
-/* stack_storage: the collector's stacks map size, 0 for record's default */
+/* freq: CPU samples per second per CPU; window_s: seconds summed;
+ * stack_storage: the collector's stacks map size, 0 for record's default.
+ * NULL with the error printed. */
 struct top_panel *top_panel__new(unsigned int freq, double window_s, unsigned int stack_storage);
 void top_panel__free(struct top_panel *p);
 /* Switch to kind for one process (pid) or the machine (0). Starts its
