@@ -20,12 +20,19 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 
 CLANG      ?= clang
+# gcc unless CC is given (make's built-in default is cc)
+ifeq ($(origin CC),default)
 CC         := gcc
+endif
 BPFTOOL    ?= bpftool
 PKG_CONFIG ?= pkg-config
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 		-e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+# vmlinux/ holds x86's vmlinux.h only, and the frame checks decode x86
+ifneq ($(ARCH),x86)
+$(error ember builds for x86_64 only (uname -m: $(shell uname -m)))
+endif
 
 ifeq ($(SAN),1)
 OUTPUT     ?= build-san
@@ -228,7 +235,7 @@ uninstall:
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/ember
 
 clean:
-	$(Q)rm -rf build build-san $(FUZZ_OUT)
+	$(Q)rm -rf build build-san $(OUTPUT) $(FUZZ_OUT)
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/workloads/*.d \
 	$(FUZZ_OUT)/user/*.d $(FUZZ_OUT)/fuzz/*.d)
