@@ -36,6 +36,7 @@
 #include "profile_json.h"
 #include "record.h"
 #include "record_opts.h"
+#include "record_summary.h"
 #include "resources.h"
 #include "stack_builder.h"
 #include "symbolizer.h"
@@ -56,17 +57,6 @@ static void on_child(int sig)
 {
 	(void)sig;
 }
-
-static const char *const stat_names[] = {
-#define X(id, name, desc) name,
-	EMBER_BPF_STATS(X)
-#undef X
-};
-static const char *const stat_descs[] = {
-#define X(id, name, desc) desc,
-	EMBER_BPF_STATS(X)
-#undef X
-};
 
 /* The values each event's profile keeps; folded files write the first. */
 #define MAX_TYPES 3
@@ -206,62 +196,6 @@ static int route(void *ctx, const struct collected *c)
 	return add_to(r, EVENT_WALL, &rs, c->value);
 }
 
-static void sum_builder_stats(const struct record *r, struct stack_builder_stats *sum)
-{
-	memset(sum, 0, sizeof(*sum));
-	for (int e = 0; e < EVENT_MAX; e++) {
-		struct stack_builder_stats st;
-
-		if (!r->ev[e].on)
-			continue;
-		stack_builder__stats(r->ev[e].sb, &st);
-		sum->stacks += st.stacks;
-		sum->frames += st.frames;
-		sum->unnamed_frames += st.unnamed_frames;
-		sum->unknown_frames += st.unknown_frames;
-		sum->truncated_depth += st.truncated_depth;
-		sum->truncated_unwind += st.truncated_unwind;
-		sum->truncated_unwind_value += st.truncated_unwind_value;
-		sum->leaf_caller_missing += st.leaf_caller_missing;
-		sum->leaf_caller_missing_value += st.leaf_caller_missing_value;
-	}
-}
-
-static void print_stats(const __u64 *bpf, const struct stack_builder_stats *sbs,
-			const struct mmap_tracker_stats *ts, const struct symbolizer_stats *ss)
-{
-	fprintf(stderr, "ember: stats (BPF):\n");
-	for (int i = 0; i < EMBER_STAT_MAX; i++)
-		fprintf(stderr, "  %-18s %12" PRIu64 "  %s\n", stat_names[i], (uint64_t)bpf[i],
-			stat_descs[i]);
-	fprintf(stderr, "ember: stats (userspace, all events):\n");
-#define P(name, v, desc) fprintf(stderr, "  %-18s %12" PRIu64 "  %s\n", name, (uint64_t)(v), desc)
-	P("stacks", sbs->stacks, "unique (process, user, kernel) stacks read");
-	P("frames", sbs->frames, "frames symbolized");
-	P("unnamed_frames", sbs->unnamed_frames, "frames written module+0xOFFSET");
-	P("unknown_frames", sbs->unknown_frames, "frames written [unknown] (no mapping)");
-	P("truncated_depth", sbs->truncated_depth, "stacks cut at the depth limit");
-	P("truncated_unwind", sbs->truncated_unwind,
-	  "user stacks ending before a thread entry (no frame pointers)");
-	P("truncated_value", sbs->truncated_unwind_value, "their value (samples or ns)");
-	P("leaf_no_frame", sbs->leaf_caller_missing,
-	  "stacks whose user leaf had no frame: its caller is missing");
-	P("leaf_no_frame_value", sbs->leaf_caller_missing_value, "their value (samples or ns)");
-	P("mmap_records", ts->mmaps, "executable mappings seen while recording");
-	P("fork_records", ts->forks, "process forks seen");
-	P("exec_records", ts->execs, "execs seen");
-	P("sideband_lost", ts->lost_records, "side-band records lost (buffer full)");
-	P("dsos_opened", ss->dsos_opened, "ELF files loaded");
-	P("dsos_failed", ss->dsos_failed, "ELF files that could not be read");
-	P("build_id_mismatch", ss->build_id_mismatch,
-	  "files found not to be the mapped one (replaced, decoy)");
-	P("files_held", ss->files_held, "mapped files opened at first sight and held");
-	P("files_unverified", ss->files_unverified,
-	  "mapped files never provably opened: frames module+0xOFF");
-	P("debug_files_used", ss->debug_files_used, "symbols from separate debug files");
-#undef P
-}
-
 /* What a collector says of itself, or "?" if it did not run. */
 static const char *describe(const struct record *r, const struct collector_ops *ops)
 {
@@ -271,183 +205,39 @@ static const char *describe(const struct record *r, const struct collector_ops *
 	return "?";
 }
 
-/* One stderr line per event: what was measured, and every loss. */
-/* The largest leaks on stderr: what the folded file cannot show (block
- * counts, the oldest block's age) for the stacks that matter most. */
-static void print_top_leaks(const struct profile *p)
+/* Everything the summary lines, --stats and the profiles' loss counters
+ * are made of, read once after the drain. */
+static void read_summary(const struct record *r, struct record_summary *s,
+			 const struct mmap_tracker *tracker, double secs)
 {
-	enum {
-		TOP = 5,
-		TAIL = 4
+	static const struct collector_ops *const by_event[EVENT_MAX] = {
+		[EVENT_CPU] = &cpu_collector_ops,    [EVENT_OFFCPU] = &offcpu_collector_ops,
+		[EVENT_WALL] = &cpu_collector_ops,   [EVENT_ALLOC] = &alloc_collector_ops,
+		[EVENT_LEAK] = &alloc_collector_ops,
 	};
-	size_t top[TOP], n = 0;
-	struct profile_stack st, other;
 
-	for (size_t i = 0; i < profile__nr_stacks(p); i++) {
-		size_t k;
-
-		profile__stack(p, i, &st);
-		for (k = n; k > 0; k--) {
-			profile__stack(p, top[k - 1], &other);
-			if (other.values[0] >= st.values[0])
-				break;
-			if (k < TOP)
-				top[k] = top[k - 1];
-		}
-		if (k < TOP) {
-			top[k] = i;
-			if (n < TOP)
-				n++;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		char frames[512];
-		size_t used = 0;
-		unsigned int first;
-
-		profile__stack(p, top[i], &st);
-		first = st.nr_frames > TAIL + 1 ? st.nr_frames - TAIL : 1;
-		frames[0] = 0;
-		for (unsigned int f = first; f < st.nr_frames && used < sizeof(frames); f++)
-			used += snprintf(frames + used, sizeof(frames) - used, "%s%s",
-					 f > first ? ";" : "", st.frames[f].name);
-		fprintf(stderr,
-			"ember:   %" PRId64 " bytes in %" PRId64 " blocks, oldest %.1f s: %s%s%s\n",
-			st.values[0], st.values[1], st.values[2] / 1e9, st.frames[0].name,
-			first > 1 ? ";...;" : ";", frames);
-	}
-}
-
-/* The alloc and leak lines: what was counted, what was left out, lost. */
-static void print_alloc_summary(const struct record *r, enum ember_event e, const __u64 *bpf,
-				double secs, const char *trunc)
-{
-	const struct profile *p = r->ev[e].prof;
-	struct alloc_leak_stats ls = {};
-	char est[160] = "", losses[320];
-
-	for (int i = 0; i < r->nr_coll; i++)
+	for (int i = 0; i < r->nr_coll; i++) {
+		r->ops[i]->read_stats(r->coll[i], s->bpf);
 		if (r->ops[i] == &alloc_collector_ops)
-			alloc_collector__leak_stats(r->coll[i], &ls);
-	if (r->o.sample_bytes)
-		snprintf(est, sizeof(est),
-			 ", estimated from --sample-bytes %" PRIu64 " (%" PRIu64
-			 " allocations sampled, %" PRIu64 " skipped)",
-			 (uint64_t)r->o.sample_bytes, (uint64_t)bpf[EMBER_STAT_ALLOCS],
-			 (uint64_t)bpf[EMBER_STAT_SAMPLED_OUT]);
-	snprintf(losses, sizeof(losses),
-		 "%" PRIu64 " lost (%" PRIu64 " stacks-map full, %" PRIu64
-		 " counts-map full, %" PRIu64 " live-map full, %" PRIu64
-		 " allocator calls untracked (no memory for a thread's state), %" PRIu64
-		 " stack errors, %" PRIu64 " program runs skipped by the kernel), %" PRIu64
-		 " returns never seen",
-		 (uint64_t)(bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] +
-			    bpf[EMBER_STAT_LIVE_FULL] + bpf[EMBER_STAT_PENDING_FULL] +
-			    bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_STACK_MISSING] +
-			    bpf[EMBER_STAT_PROG_MISSES]),
-		 (uint64_t)bpf[EMBER_STAT_STACKS_FULL], (uint64_t)bpf[EMBER_STAT_COUNTS_FULL],
-		 (uint64_t)bpf[EMBER_STAT_LIVE_FULL], (uint64_t)bpf[EMBER_STAT_PENDING_FULL],
-		 (uint64_t)(bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_STACK_MISSING]),
-		 (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)bpf[EMBER_STAT_PENDING_STALE]);
-	if (e == EVENT_ALLOC) {
-		p_info("alloc (%s): %" PRId64 " allocations, %" PRId64
-		       " bytes in %.2f s%s, %" PRIu64 " failed, %s, %s",
-		       describe(r, &alloc_collector_ops), profile__total(p, 1),
-		       profile__total(p, 0), secs, est, (uint64_t)bpf[EMBER_STAT_ALLOC_FAILED],
-		       losses, trunc);
-		return;
+			alloc_collector__leak_stats(r->coll[i], &s->ls);
 	}
-	p_info("leak (%s): %" PRId64 " bytes in %" PRId64
-	       " blocks outstanding at the end in %zu stacks, oldest %.1f s%s; left out: %" PRIu64
-	       " blocks (%" PRIu64 " bytes) younger than --min-age, %" PRIu64
-	       " of processes that exited or exec'd since; %" PRIu64
-	       " frees of blocks not seen allocated%s and %" PRIu64
-	       " munmaps of untracked ranges ignored, %s, %s",
-	       describe(r, &alloc_collector_ops), profile__total(p, 0), profile__total(p, 1),
-	       profile__nr_stacks(p), r->oldest_leak_ns / 1e9, est, (uint64_t)ls.young_blocks,
-	       (uint64_t)ls.young_bytes, (uint64_t)ls.exited_blocks,
-	       (uint64_t)bpf[EMBER_STAT_FREE_UNKNOWN],
-	       r->o.sample_bytes ? " (mostly unsampled ones)" : "",
-	       (uint64_t)bpf[EMBER_STAT_MUNMAP_UNTRACKED], losses, trunc);
-	print_top_leaks(p);
-}
-
-static void print_summary(const struct record *r, const __u64 *bpf, double secs,
-			  const struct mmap_tracker_stats *ts)
-{
-	__u64 stack_errors = bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_KSTACK_ERROR] +
-			     bpf[EMBER_STAT_STACK_MISSING];
-	__u64 offcpu_lost = bpf[EMBER_STAT_START_FULL] + bpf[EMBER_STAT_START_STALE];
-	char losses[320];
-
-	/* Counters are summed over the collectors that ran: a loss line
-	 * speaks for the whole recording. */
-	snprintf(
-	    losses, sizeof(losses),
-	    "%" PRIu64 " lost (%" PRIu64 " stacks-map full, %" PRIu64 " counts-map full, %" PRIu64
-	    " stack errors, %" PRIu64 " side-band records, %" PRIu64
-	    " program runs skipped by the kernel, %" PRIu64 " off-CPU intervals)",
-	    (uint64_t)(bpf[EMBER_STAT_STACKS_FULL] + bpf[EMBER_STAT_COUNTS_FULL] + stack_errors +
-		       ts->lost_records + bpf[EMBER_STAT_PROG_MISSES] + offcpu_lost),
-	    (uint64_t)bpf[EMBER_STAT_STACKS_FULL], (uint64_t)bpf[EMBER_STAT_COUNTS_FULL],
-	    (uint64_t)stack_errors, (uint64_t)ts->lost_records,
-	    (uint64_t)bpf[EMBER_STAT_PROG_MISSES], (uint64_t)offcpu_lost);
 	for (int e = 0; e < EVENT_MAX; e++) {
-		struct stack_builder_stats st;
-		char trunc[256];
-		bool ns = e == EVENT_OFFCPU || e == EVENT_WALL;
-		const char *unit = ns ? "us" : e == EVENT_CPU ? "samples" : "bytes";
-
 		if (!r->ev[e].on)
 			continue;
-		stack_builder__stats(r->ev[e].sb, &st);
-		snprintf(
-		    trunc, sizeof(trunc),
-		    "%" PRIu64 " truncated stacks (%" PRIu64 " %s), %" PRIu64
-		    " missing a frameless leaf's caller (%" PRIu64 " %s), %" PRIu64
-		    " unnamed frames",
-		    (uint64_t)(st.truncated_depth + st.truncated_unwind),
-		    (uint64_t)(ns ? st.truncated_unwind_value / 1000 : st.truncated_unwind_value),
-		    unit, (uint64_t)st.leaf_caller_missing,
-		    (uint64_t)(ns ? st.leaf_caller_missing_value / 1000
-				  : st.leaf_caller_missing_value),
-		    unit, (uint64_t)(st.unnamed_frames + st.unknown_frames));
-		switch (e) {
-		case EVENT_CPU:
-			p_info("%s: %" PRIu64 " samples in %.1f s, %s, %s",
-			       describe(r, &cpu_collector_ops), (uint64_t)r->cpu_samples, secs,
-			       losses, trunc);
-			break;
-		case EVENT_OFFCPU:
-			p_info("offcpu (%s): %" PRIu64
-			       " intervals, %.6f s off CPU in %.1f s, %s, %" PRIu64
-			       " shorter than --min-block, %" PRIu64
-			       " longer than --max-block left out, %s",
-			       describe(r, &offcpu_collector_ops), (uint64_t)r->offcpu_intervals,
-			       r->offcpu_ns / 1e9, secs, losses,
-			       (uint64_t)bpf[EMBER_STAT_BLOCK_SHORT],
-			       (uint64_t)bpf[EMBER_STAT_BLOCK_LONG], trunc);
-			break;
-		case EVENT_WALL:
-			p_info("wall: %.6f s in %.1f s: %.6f s on CPU (%" PRIu64
-			       " cpu samples at %u Hz), %.6f s off CPU, %.6f s runnable, %s, %s",
-			       profile__total(r->ev[e].prof, 0) / 1e9, secs,
-			       r->cpu_samples * (1.0 / r->o.freq), (uint64_t)r->cpu_samples,
-			       r->o.freq, r->offcpu_ns / 1e9, r->runnable_ns / 1e9, losses, trunc);
-			break;
-		case EVENT_ALLOC:
-		case EVENT_LEAK:
-			print_alloc_summary(r, e, bpf, secs, trunc);
-			break;
-		default:
-			break;
-		}
+		s->ev[e].prof = r->ev[e].prof;
+		stack_builder__stats(r->ev[e].sb, &s->ev[e].sb);
+		s->ev[e].desc = describe(r, by_event[e]);
 	}
-	if (bpf[EMBER_STAT_STACKS_FULL] || bpf[EMBER_STAT_COUNTS_FULL])
-		p_warn("data was lost: raise --stack-storage (stacks map) or --max-stacks (counts "
-		       "map)");
-	if (bpf[EMBER_STAT_LIVE_FULL])
-		p_warn("live blocks were lost: raise --max-live");
+	mmap_tracker__stats(tracker, &s->ts);
+	symbolizer__stats(r->sym, &s->ss);
+	s->secs = secs;
+	s->freq = r->o.freq;
+	s->sample_bytes = r->o.sample_bytes;
+	s->cpu_samples = r->cpu_samples;
+	s->offcpu_ns = r->offcpu_ns;
+	s->offcpu_intervals = r->offcpu_intervals;
+	s->runnable_ns = r->runnable_ns;
+	s->oldest_leak_ns = r->oldest_leak_ns;
 }
 
 static double elapsed_s(const struct timespec *a, const struct timespec *b)
@@ -505,73 +295,6 @@ static int make_profiles(struct record *r)
 			if (profile__add_comment(ev->prof, note))
 				return -ENOMEM;
 		}
-	}
-	return 0;
-}
-
-/* One event's counters; names as in the summary lines. */
-static int set_event_counters(struct profile *p, enum ember_event e, const __u64 *bpf,
-			      const struct mmap_tracker_stats *ts,
-			      const struct alloc_leak_stats *ls,
-			      const struct stack_builder_stats *st)
-{
-	bool mem = e == EVENT_ALLOC || e == EVENT_LEAK, leak = e == EVENT_LEAK;
-	const struct {
-		const char *name;
-		__u64 v;
-		bool on;
-	} c[] = {
-		{ "stacks_map_full", bpf[EMBER_STAT_STACKS_FULL], true },
-		{ "counts_map_full", bpf[EMBER_STAT_COUNTS_FULL], true },
-		{ "live_map_full", bpf[EMBER_STAT_LIVE_FULL], mem },
-		{ "allocator_calls_untracked", bpf[EMBER_STAT_PENDING_FULL], mem },
-		{ "stack_errors",
-		  bpf[EMBER_STAT_USTACK_ERROR] + bpf[EMBER_STAT_STACK_MISSING] +
-		      (mem ? 0 : bpf[EMBER_STAT_KSTACK_ERROR]),
-		  true },
-		{ "sideband_lost", ts->lost_records, !mem },
-		{ "prog_runs_skipped", bpf[EMBER_STAT_PROG_MISSES], true },
-		{ "offcpu_intervals_lost", bpf[EMBER_STAT_START_FULL] + bpf[EMBER_STAT_START_STALE],
-		  !mem },
-		{ "shorter_than_min_block", bpf[EMBER_STAT_BLOCK_SHORT], e == EVENT_OFFCPU },
-		{ "longer_than_max_block", bpf[EMBER_STAT_BLOCK_LONG], e == EVENT_OFFCPU },
-		{ "returns_never_seen", bpf[EMBER_STAT_PENDING_STALE], mem },
-		{ "alloc_failed", bpf[EMBER_STAT_ALLOC_FAILED], e == EVENT_ALLOC },
-		{ "younger_than_min_age_blocks", ls->young_blocks, leak },
-		{ "younger_than_min_age_bytes", ls->young_bytes, leak },
-		{ "exited_process_blocks", ls->exited_blocks, leak },
-		{ "frees_not_seen_allocated", bpf[EMBER_STAT_FREE_UNKNOWN], leak },
-		{ "munmaps_untracked", bpf[EMBER_STAT_MUNMAP_UNTRACKED], leak },
-		{ "truncated_stacks", st->truncated_depth + st->truncated_unwind, true },
-		{ "truncated_value", st->truncated_unwind_value, true },
-		{ "leaf_caller_missing", st->leaf_caller_missing, true },
-		{ "leaf_caller_missing_value", st->leaf_caller_missing_value, true },
-		{ "unnamed_frames", st->unnamed_frames + st->unknown_frames, true },
-	};
-
-	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-		if (c[i].on && profile__set_counter(p, c[i].name, (int64_t)c[i].v))
-			return -ENOMEM;
-	return 0;
-}
-
-/* The summary lines' losses as named counters in each profile, so that
- * every format that can carry them does (JSON "losses", pprof comments);
- * folded files cannot. */
-static int set_counters(struct record *r, const __u64 *bpf, const struct mmap_tracker_stats *ts)
-{
-	struct alloc_leak_stats ls = {};
-	struct stack_builder_stats st;
-
-	for (int i = 0; i < r->nr_coll; i++)
-		if (r->ops[i] == &alloc_collector_ops)
-			alloc_collector__leak_stats(r->coll[i], &ls);
-	for (int e = 0; e < EVENT_MAX; e++) {
-		if (!r->ev[e].on)
-			continue;
-		stack_builder__stats(r->ev[e].sb, &st);
-		if (set_event_counters(r->ev[e].prof, e, bpf, ts, &ls, &st))
-			return -ENOMEM;
 	}
 	return 0;
 }
@@ -662,10 +385,7 @@ int record__main(int argc, char **argv)
 	struct command *cmd = NULL;
 	struct bpf_link *fork_link = NULL;
 	struct timespec t_start, t_attached, t_stop, t_written, now;
-	struct stack_builder_stats sbs;
-	struct mmap_tracker_stats ts = {};
-	struct symbolizer_stats ss = {};
-	__u64 bpf_stats[EMBER_STAT_MAX] = {};
+	struct record_summary summary = {};
 	struct sigaction sa = {};
 	struct attach_info ai = {};
 	struct resources *res = NULL;
@@ -900,24 +620,19 @@ int record__main(int argc, char **argv)
 		}
 	}
 	/* The counters before the outputs: the profiles carry their losses. */
-	for (int i = 0; i < r.nr_coll; i++)
-		r.ops[i]->read_stats(r.coll[i], bpf_stats);
-	resources__stats(res, bpf_stats);
-	collector__add_stats(bpf_map__fd(tskel->maps.stats), bpf_stats);
-	mmap_tracker__stats(tracker, &ts);
-	symbolizer__stats(r.sym, &ss);
-	if (set_counters(&r, bpf_stats, &ts))
+	read_summary(&r, &summary, tracker, elapsed_s(&t_attached, &t_stop));
+	resources__stats(res, summary.bpf);
+	collector__add_stats(bpf_map__fd(tskel->maps.stats), summary.bpf);
+	if (record_summary__set_counters(&summary))
 		goto oom;
 	if (write_outputs(&r))
 		goto cleanup;
 	clock_gettime(CLOCK_MONOTONIC, &t_written);
 	p_debug(1, "output written in %.1f ms", elapsed_s(&t_stop, &t_written) * 1e3);
 
-	print_summary(&r, bpf_stats, elapsed_s(&t_attached, &t_stop), &ts);
-	if (o->stats) {
-		sum_builder_stats(&r, &sbs);
-		print_stats(bpf_stats, &sbs, &ts, &ss);
-	}
+	record_summary__print(&summary);
+	if (o->stats)
+		record_summary__print_stats(&summary, stderr);
 	if (resources__report(res))
 		goto cleanup;
 	exit_code = 0;

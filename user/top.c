@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "env_check.h"
 #include "log.h"
+#include "loss_table.h"
 #include "targets.h"
 #include "top.h"
 #include "top_panel.h"
@@ -54,7 +55,8 @@ struct top {
 	__u32 selected_pid, focus;
 	bool help;
 	char message[256];
-	FILE *errlog; /* stderr while the screen is ours */
+	char losses[256]; /* the probe's, "" while none */
+	FILE *errlog;	  /* stderr while the screen is ours */
 	long err_seen;
 	unsigned long refreshes;
 };
@@ -238,6 +240,23 @@ static void follow_selection(struct top *t)
 	t->selected_pid = t->selected >= 0 && n ? top_table__row(t->table, t->selected)->pid : 0;
 }
 
+/* Samples and blocked time the probe could not count, since it started:
+ * a line only once there are some. */
+static void read_losses(struct top *t)
+{
+	__u64 stats[EMBER_STAT_MAX] = {}, src[SRC_MAX];
+	struct stat_inputs in = { .bpf = stats };
+	int n;
+
+	top_probe__stats(t->probe, stats);
+	stat_src__fill(src, &in);
+	t->losses[0] = '\0';
+	if (!loss__lost(LOSS_EV_TOP, src))
+		return;
+	n = snprintf(t->losses, sizeof(t->losses), "Samples and blocked time since start: ");
+	loss__format(t->losses + n, sizeof(t->losses) - n, LOSS_EV_TOP, src, false, NULL, 1);
+}
+
 static int refresh_data(struct top *t)
 {
 	const struct top_counter *c;
@@ -258,6 +277,7 @@ static int refresh_data(struct top *t)
 		p_err("cannot update the process table: %s", strerror(-err));
 		return err;
 	}
+	read_losses(t);
 	n = top_table__gone(t->table, &gone);
 	for (size_t i = 0; i < n; i++)
 		top_probe__forget(t->probe, gone[i]);
@@ -283,6 +303,7 @@ static void view_in(struct top *t, struct top_view_in *in)
 	in->focus = t->focus;
 	in->help = t->help;
 	in->message = t->message[0] ? t->message : NULL;
+	in->losses = t->losses[0] ? t->losses : NULL;
 	in->batch = t->o.batch;
 	in->panel_rows = t->o.panel_rows;
 }

@@ -11,6 +11,7 @@
 #include "collector.h"
 #include "cpus.h"
 #include "log.h"
+#include "loss_table.h"
 #include "mmap_tracker.h"
 #include "proc_scan.h"
 #include "record_opts.h"
@@ -388,12 +389,15 @@ static int merge_window(struct top_panel *p, double now)
  * keeps what was read. */
 static void renew_if_full(struct top_panel *p)
 {
-	__u64 stats[EMBER_STAT_MAX] = {}, stored;
+	__u64 stats[EMBER_STAT_MAX] = {}, src[SRC_MAX], stored;
+	struct stat_inputs in = { .bpf = stats };
 
 	p->ops->read_stats(p->coll, stats);
-	p->losses.lost = p->lost_before + stats[EMBER_STAT_STACKS_FULL] +
-			 stats[EMBER_STAT_COUNTS_FULL] + stats[EMBER_STAT_USTACK_ERROR] +
-			 stats[EMBER_STAT_KSTACK_ERROR] + stats[EMBER_STAT_STACK_MISSING];
+	stat_src__fill(src, &in);
+	/* the stacks a recording would count lost (record's summary line) */
+	p->losses.lost = p->lost_before + loss__value(LOSS_STACKS_MAP_FULL, src) +
+			 loss__value(LOSS_COUNTS_MAP_FULL, src) +
+			 loss__value(LOSS_STACK_ERRORS, src);
 	stored = stats[EMBER_STAT_STACKS_STORED];
 	/* room for twice the last refresh's new stacks, and an eighth */
 	if (stored + 2 * (stored - p->stored) < p->o.stack_storage / 8 * 7 &&

@@ -228,6 +228,8 @@ int top_view__render(const struct top_view_in *in, int width, int height, long *
 	o.width = width < 20 ? 20 : width > MAX_WIDTH ? MAX_WIDTH : width;
 	header(&o, in);
 	if (in->batch) {
+		if (in->losses)
+			put(&o, TOP_ATTR_NORMAL, "%s", in->losses);
 		put(&o, TOP_ATTR_NORMAL, "%s", "");
 		table_head(&o, in);
 		for (size_t i = 0; i < nr; i++, shown++)
@@ -238,7 +240,8 @@ int top_view__render(const struct top_view_in *in, int width, int height, long *
 		}
 		return shown;
 	}
-	put(&o, TOP_ATTR_NORMAL, "%s", in->message ? in->message : "");
+	put(&o, TOP_ATTR_NORMAL, "%s%s%s", in->message ? in->message : "",
+	    in->message && in->losses ? "  " : "", in->losses ? in->losses : "");
 	if (in->help) {
 		for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]) && o.y < height;
 		     i++)

@@ -32,8 +32,11 @@ struct top_view_in {
 	__u32 focus;   /* the panel's process, 0: the machine */
 	bool help;
 	const char *message; /* status line, NULL: none */
-	bool batch;	     /* every row, no selection */
-	int panel_rows;	     /* batch: functions listed */
+	/* What the process figures lost so far ("... N lost (...)"), NULL:
+	 * nothing; on the status line, or after the header in batch. */
+	const char *losses;
+	bool batch;	/* every row, no selection */
+	int panel_rows; /* batch: functions listed */
 };
 
 /* Called once a line, y from 0; text is exactly width columns (padded). */

@@ -246,6 +246,77 @@ static void test_batch_lists_all(void **state)
 	top_sys__free(s);
 }
 
+/* The probe's losses: on the status line (after any message), and in
+ * batch on a line of their own before the table, only when given. */
+static void test_losses_line(void **state)
+{
+	static const char losses[] = "Samples and blocked time since start: 7 lost (3 process-map "
+				     "full, 4 blocked-threads-map full, 0 program runs skipped "
+				     "by the kernel)";
+	struct top_sys *s = top_sys__new(fake_proc, fake_proc);
+	struct top_table *t;
+	struct top_view_in in = {};
+	struct screen *sc = calloc(1, sizeof(*sc));
+	long scroll = 0;
+	int head = -1, status = -1;
+
+	(void)state;
+	machine(100, 100, 100, 100, 0, 0, 0);
+	top_sys__update(s, 0);
+	t = table_of(3);
+	in.sys = top_sys__view(s);
+	in.table = t;
+	in.event = "x";
+	in.interval = 1;
+	in.losses = losses;
+	sc->width = 160;
+	top_view__render(&in, 160, 24, &scroll, grab, sc);
+	for (int y = 0; y < 24; y++)
+		if (strstr(sc->lines[y], "PID COMMAND"))
+			head = y;
+	assert_true(head > 0);
+	/* the status line, right above the table */
+	assert_int_equal(strncmp(sc->lines[head - 1], losses, strlen(losses)), 0);
+
+	memset(sc, 0, sizeof(*sc));
+	sc->width = 160;
+	in.message = "ember: error: a message";
+	top_view__render(&in, 160, 24, &scroll, grab, sc);
+	assert_non_null(strstr(sc->lines[head - 1], "ember: error: a message  Samples and"));
+
+	/* batch: a line of its own in the header, before the blank line */
+	in.message = NULL;
+	in.batch = true;
+	in.selected = -1;
+	for (int pass = 0; pass < 2; pass++) {
+		int n;
+
+		memset(sc, 0, sizeof(*sc));
+		sc->width = 160;
+		n = top_view__render(&in, 160, 0, &scroll, grab, sc);
+		assert_int_equal(n, 3);
+		head = status = -1;
+		for (int y = 0; y < sc->n && y < 64; y++) {
+			if (strstr(sc->lines[y], "PID COMMAND"))
+				head = y;
+			if (strstr(sc->lines[y], "lost ("))
+				status = y;
+		}
+		assert_true(head > 0);
+		if (pass == 0) {
+			assert_int_equal(status, head - 2);
+			assert_non_null(strstr(sc->lines[head - 3], "Tasks "));
+		} else {
+			assert_int_equal(status, -1);
+			assert_non_null(strstr(sc->lines[head - 2], "Tasks "));
+		}
+		in.losses = NULL;
+	}
+	free(sc);
+	top_table__free(t);
+	top_sys__free(s);
+}
+
 static void test_bytes(void **state)
 {
 	char b[16];
@@ -269,6 +340,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sys_rates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layout_80x24, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_lists_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_losses_line, setup, teardown),
 		cmocka_unit_test(test_bytes),
 	};
 
