@@ -24,8 +24,10 @@ enum raw_frame_flags {
 	/* addr is a return address (it points after the call), not the
 	 * instruction the thread was at */
 	RAW_FRAME_RETURN_ADDR = 1 << 0,
-	RAW_FRAME_READ_ERROR = 1 << 1, /* the unwinder could not read past this frame */
-	RAW_FRAME_TRUNCATED = 1 << 2,  /* the unwinder stopped after it at its depth limit */
+	/* the unwinder could not read past this frame (none says so yet: the
+	 * BPF walks store addresses only) */
+	RAW_FRAME_READ_ERROR = 1 << 1,
+	RAW_FRAME_TRUNCATED = 1 << 2, /* the unwinder stopped after it at its depth limit */
 };
 
 /* Who walked the user stack. Kernel stacks are always the kernel's own
