@@ -471,8 +471,8 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 		col.value = e->bytes;
 		col.count = (e->count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
 		col.oldest_ns = e->oldest_ts < c->stop_ns ? c->stop_ns - e->oldest_ts : 0;
-		collector__resolve(stacks_fd, &e->key, o, b, &rs, &c->ds);
-		rs.return_leaf = true;
+		/* taken at the allocator's return */
+		collector__resolve(stacks_fd, &e->key, o, true, b, &rs, &c->ds);
 		col.stack = &rs;
 		err = sink(ctx, &col);
 	}

@@ -7,7 +7,7 @@
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "map_batch.h"
-#include "stack_builder.h"
+#include "raw_stack.h"
 
 struct collector *collector__new(size_t size,
 				 int (*load)(struct collector *c, const struct record_opts *o,
@@ -79,39 +79,60 @@ static unsigned int stack_len(const __u64 *ips)
 }
 
 /* false if the key names no stack, or the stack has vanished. */
-static bool read_stack(int fd, __u64 key, struct ember_stack *st, unsigned int *nr, bool *truncated)
+static bool read_stack(int fd, __u64 key, struct ember_stack *st)
 {
-	if (!key || bpf_map_lookup_elem(fd, &key, st))
-		return false;
-	*nr = stack_len(st->ips);
-	*truncated = *nr == EMBER_MAX_STACK_DEPTH;
-	return true;
+	return key && !bpf_map_lookup_elem(fd, &key, st);
+}
+
+/* Append a stored stack's frames, leaf first. Every frame but the leaf is
+ * a return address; the leaf is one too when the stack was taken at a
+ * function's return. A full stack stopped at the depth limit. */
+static unsigned int add_frames(struct raw_frame *out, const struct ember_stack *st,
+			       enum raw_frame_kind kind, bool leaf_returns)
+{
+	unsigned int n = stack_len(st->ips);
+
+	for (unsigned int i = 0; i < n; i++) {
+		out[i] = (struct raw_frame){ .addr = st->ips[i], .kind = kind };
+		if (i || leaf_returns)
+			out[i].flags |= RAW_FRAME_RETURN_ADDR;
+	}
+	if (n == EMBER_MAX_STACK_DEPTH)
+		out[n - 1].flags |= RAW_FRAME_TRUNCATED;
+	return n;
 }
 
 void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
-			const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
-			struct drain_stack_stats *st)
+			const struct record_opts *o, bool user_at_return, struct collector_bufs *b,
+			struct raw_stack *rs, struct drain_stack_stats *st)
 {
+	unsigned int n = 0;
+
 	memset(rs, 0, sizeof(*rs));
 	memcpy(b->comm, key->comm, EMBER_COMM_LEN);
 	b->comm[EMBER_COMM_LEN] = '\0';
 	rs->tgid = key->tgid;
 	rs->start_time = key->start_time;
 	rs->comm = b->comm[0] ? b->comm : "[unknown]";
-	if (read_stack(stacks_fd, key->user_stack, &b->user, &rs->nr_user, &rs->user_truncated))
-		rs->user_ips = b->user.ips;
-	else if (key->user_stack)
-		st->missing_stacks++;
-	if (read_stack(stacks_fd, key->kernel_stack, &b->kernel, &rs->nr_kernel,
-		       &rs->kernel_truncated))
-		rs->kernel_ips = b->kernel.ips;
+	/* both of the BPF side's user walks follow frame pointers */
+	rs->unwinder = RAW_UNWIND_FP;
+	/* kernel stacks are taken in the kernel, from the interrupted
+	 * instruction (a sample) or the probe */
+	if (read_stack(stacks_fd, key->kernel_stack, &b->stack))
+		n += add_frames(b->frames + n, &b->stack, RAW_FRAME_KERNEL, false);
 	else if (key->kernel_stack)
 		st->missing_stacks++;
+	if (read_stack(stacks_fd, key->user_stack, &b->stack))
+		n += add_frames(b->frames + n, &b->stack, RAW_FRAME_USER, user_at_return);
+	else if (key->user_stack)
+		st->missing_stacks++;
+	rs->frames = b->frames;
+	rs->nr_frames = n;
 	/* A sample whose stack could not be stored keeps its value under a
 	 * marker, so totals stay true. */
 	if (key->flags & (EMBER_KEY_USER_LOST | EMBER_KEY_KERNEL_LOST))
 		rs->marker = "[lost stack]";
-	else if (!rs->nr_user && !rs->nr_kernel)
+	else if (!n)
 		rs->marker = o->user_only ? "[kernel]" : "[no stack]";
 }
 
@@ -146,9 +167,8 @@ static int emit(enum collector_source source, const struct ember_stack_key *key,
 		col.value = v->alloc.bytes;
 		col.count = (v->alloc.count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
 	}
-	collector__resolve(stacks_fd, key, o, b, &rs, st);
 	/* allocation stacks are taken at the allocator's return */
-	rs.return_leaf = source == SOURCE_ALLOC;
+	collector__resolve(stacks_fd, key, o, source == SOURCE_ALLOC, b, &rs, st);
 	col.stack = &rs;
 	return sink(ctx, &col);
 }

@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "ember_abi.h"
+#include "raw_stack.h"
 #include "record_opts.h"
 
-struct raw_stack;
 struct collector;
 
 enum collector_source {
@@ -111,14 +111,17 @@ struct drain_stack_stats {
 
 /* Scratch for turning a key into a raw_stack. */
 struct collector_bufs {
-	struct ember_stack user, kernel;
+	struct ember_stack stack;
+	struct raw_frame frames[2 * EMBER_MAX_STACK_DEPTH]; /* kernel, then user */
 	char comm[EMBER_COMM_LEN + 1];
 };
 
-/* Resolve a key's stacks from stacks_fd into rs (pointing into b). */
+/* Resolve a key's stacks from stacks_fd into rs (pointing into b).
+ * user_at_return: the user stack was taken at a function's return (an
+ * allocator's), so its leaf is a return address too. */
 void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
-			const struct record_opts *o, struct collector_bufs *b, struct raw_stack *rs,
-			struct drain_stack_stats *st);
+			const struct record_opts *o, bool user_at_return, struct collector_bufs *b,
+			struct raw_stack *rs, struct drain_stack_stats *st);
 
 /* Read a counts map keyed by ember_stack_key once (in batches) and hand every entry to
  * the sink. The value layout follows the source: a __u64 sample count for

@@ -112,7 +112,7 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 		if (col.value < c->skel->rodata->min_block_ns ||
 		    col.value > c->skel->rodata->max_block_ns)
 			continue;
-		collector__resolve(stacks_fd, &s.key, o, b, &rs, &c->ds);
+		collector__resolve(stacks_fd, &s.key, o, false, b, &rs, &c->ds);
 		col.stack = &rs;
 		col.key = &s.key;
 		err = sink(ctx, &col);

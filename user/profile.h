@@ -27,7 +27,8 @@ struct frame {
 	/* GNU build id of module in lowercase hex, NULL if unknown */
 	const char *build_id;
 	/* user: file offset in module (the same code in every process, whatever
-	 * its load address); kernel: the address; 0 for process and markers */
+	 * its load address); kernel: the address; interpreter: its walker's
+	 * (e.g. a code object's); 0 for process and markers */
 	uint64_t addr;
 	enum frame_kind kind;
 };

@@ -164,7 +164,7 @@ static int route(void *ctx, const struct collected *c)
 
 	/* A process nobody recorded maps for (records lost, or it started
 	 * between the scan and its first record) may still be alive. */
-	if (rs.nr_user)
+	if (raw_stack__has(&rs, RAW_FRAME_USER))
 		symbolizer__ensure(r->sym, rs.tgid, rs.start_time, symbolizer__now());
 	if (c->source == SOURCE_ALLOC || c->source == SOURCE_LEAK)
 		return route_alloc(r, c);

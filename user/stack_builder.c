@@ -7,6 +7,7 @@
 #include "profile.h"
 #include "stack_builder.h"
 #include "symbolizer.h"
+#include "unwind_fp.h"
 
 struct stack_builder {
 	struct profile *p;
@@ -15,52 +16,10 @@ struct stack_builder {
 	/* scratch reused across stacks: frames and their formatted names */
 	struct frame *frames;
 	char **names;
+	bool *replaced; /* per raw frame: an interpreter run stands for it */
 	unsigned int cap;
 	struct stack_builder_stats st;
 };
-
-/* Where a complete user stack starts. A frame-pointer walk through code
- * built without frame pointers (Debian's libc, python) stops early, and
- * its outermost frame is then something else. */
-static const char *const thread_entries[] = {
-	"_start",
-	"__libc_start_main",
-	"__libc_start_call_main",
-	"start_thread",
-	"clone",
-	"clone3",
-	"__clone",
-	"__clone3",
-	"__GI___clone",
-	"__GI___clone3",
-	"thread_start",
-	"_dl_start_user",
-	"_dl_start",
-};
-
-/* ember's own probe sits at the leaf of a kernel stack taken from a
- * tracepoint program (bpf_prog_* <- bpf_trace_run4 <- __traceiter_...): it
- * is not where the traced thread was, so it is trimmed. */
-static const char *const probe_prefixes[] = {
-	"bpf_prog_",	  "bpf_trace_run", "__bpf_trace_",  "__traceiter_",
-	"trace_call_bpf", "perf_trace_",   "bpf_get_stack",
-};
-
-static bool is_probe_frame(const char *name)
-{
-	for (size_t i = 0; i < sizeof(probe_prefixes) / sizeof(probe_prefixes[0]); i++)
-		if (!strncmp(name, probe_prefixes[i], strlen(probe_prefixes[i])))
-			return true;
-	return false;
-}
-
-static bool is_thread_entry(const char *name)
-{
-	for (size_t i = 0; i < sizeof(thread_entries) / sizeof(thread_entries[0]); i++)
-		if (strcmp(name, thread_entries[i]) == 0)
-			return true;
-	return false;
-}
 
 struct stack_builder *stack_builder__new(struct profile *p, struct symbolizer *sym,
 					 const struct stack_builder_opts *opts)
@@ -92,6 +51,7 @@ void stack_builder__free(struct stack_builder *sb)
 		free_names(sb);
 	free(sb->names);
 	free(sb->frames);
+	free(sb->replaced);
 	free(sb);
 }
 
@@ -99,6 +59,7 @@ static int reserve(struct stack_builder *sb, unsigned int n)
 {
 	struct frame *nf;
 	char **nn;
+	bool *nr;
 
 	if (n <= sb->cap)
 		return 0;
@@ -111,6 +72,10 @@ static int reserve(struct stack_builder *sb, unsigned int n)
 		return -ENOMEM;
 	memset(nn + sb->cap, 0, (n - sb->cap) * sizeof(*nn));
 	sb->names = nn;
+	nr = realloc(sb->replaced, n * sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	sb->replaced = nr;
 	sb->cap = n;
 	return 0;
 }
@@ -123,20 +88,20 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* Fill frame i for one address; formatted names live in names[i]. */
-static int name_frame(struct stack_builder *sb, unsigned int i, __u64 ip, bool leaf, bool kernel,
+/* Fill frame i for one native frame; formatted names live in names[i]. */
+static int name_frame(struct stack_builder *sb, unsigned int i, const struct raw_frame *rf,
 		      const struct raw_stack *rs)
 {
 	struct frame *f = &sb->frames[i];
 	struct sym_result r = {};
-	/* A return address points after the call; the call itself may be the
-	 * last instruction of its function (noreturn callees), so look up
-	 * the byte before it. The leaf's address is the interrupted one. */
-	__u64 lookup = leaf ? ip : ip - 1;
+	bool kernel = rf->kind == RAW_FRAME_KERNEL;
+	__u64 lookup = raw_frame__lookup_addr(rf);
+	/* the offset shown is the frame's own address, not the byte looked up */
+	__u64 back = rf->addr - lookup;
 
 	memset(f, 0, sizeof(*f));
 	f->kind = kernel ? FRAME_KERNEL : FRAME_USER;
-	f->addr = ip;
+	f->addr = rf->addr;
 	if (kernel)
 		symbolizer__kernel(sb->sym, lookup, &r);
 	else
@@ -148,18 +113,18 @@ static int name_frame(struct stack_builder *sb, unsigned int i, __u64 ip, bool l
 		f->name = r.name;
 		f->module = r.module;
 		/* the same code has the same offset in every process */
-		f->addr = r.file_offset + (leaf ? 0 : 1);
+		f->addr = r.file_offset + back;
 		return 0;
 	case SYM_NO_SYMBOL:
 		sb->st.unnamed_frames++;
 		f->module = r.module;
 		if (asprintf(&sb->names[i], "%s+0x%" PRIx64, basename_of(r.module ? r.module : "?"),
-			     (uint64_t)r.offset + (leaf ? 0 : 1)) < 0) {
+			     (uint64_t)(r.offset + back)) < 0) {
 			sb->names[i] = NULL;
 			return -ENOMEM;
 		}
 		f->name = sb->names[i];
-		f->addr = r.offset + (leaf ? 0 : 1);
+		f->addr = r.offset + back;
 		return 0;
 	default:
 		sb->st.unknown_frames++;
@@ -168,16 +133,93 @@ static int name_frame(struct stack_builder *sb, unsigned int i, __u64 ip, bool l
 	}
 }
 
+/* Frames that are named already: an interpreter's and markers. */
+static void named_frame(struct stack_builder *sb, unsigned int i, const struct raw_frame *rf)
+{
+	struct frame *f = &sb->frames[i];
+
+	memset(f, 0, sizeof(*f));
+	if (rf->kind == RAW_FRAME_INTERP) {
+		f->kind = FRAME_INTERP;
+		f->addr = rf->addr;
+		sb->st.frames++;
+		sb->st.interp_frames++;
+	} else {
+		f->kind = FRAME_MARKER;
+	}
+	f->name = rf->name ? rf->name : "[unknown]";
+}
+
+/*
+ * The merge: an interpreter's frames replace the native frames of its eval
+ * loop. Each interpreter frame names the native frame (one activation of
+ * the eval loop) whose run it belongs to; that native frame gives way to
+ * the run, root to leaf, and every other frame stays where it is. Frames
+ * whose native frame is not in the stack (the native walk stopped first)
+ * are kept, outermost, and counted: never dropped.
+ */
+
+/* Whether an interpreter frame names a native user frame of this stack to
+ * stand in for. */
+static bool anchored(const struct raw_stack *rs, const struct raw_frame *rf)
+{
+	return rf->native < rs->nr_frames && rs->frames[rf->native].kind == RAW_FRAME_USER;
+}
+
+/* The interpreter frames that stand for native frame `native` (all those
+ * anchored nowhere for RAW_FRAME_NO_NATIVE), root to leaf, from slot *n on. */
+static void add_interp_run(struct stack_builder *sb, const struct raw_stack *rs, __u32 native,
+			   unsigned int *n)
+{
+	for (unsigned int k = rs->nr_frames; k-- > 0;) {
+		const struct raw_frame *rf = &rs->frames[k];
+
+		if (rf->kind != RAW_FRAME_INTERP)
+			continue;
+		if (native == RAW_FRAME_NO_NATIVE ? anchored(rs, rf) : rf->native != native)
+			continue;
+		named_frame(sb, (*n)++, rf);
+	}
+}
+
+/* Mark the native frames an interpreter run stands for; count the
+ * interpreter frames that name none. Whether there are any. */
+static bool count_interp(struct stack_builder *sb, const struct raw_stack *rs)
+{
+	unsigned int unanchored = 0;
+	bool any = false;
+
+	for (unsigned int k = 0; k < rs->nr_frames; k++) {
+		const struct raw_frame *rf = &rs->frames[k];
+
+		if (rf->kind != RAW_FRAME_INTERP)
+			continue;
+		any = true;
+		if (anchored(rs, rf))
+			sb->replaced[rf->native] = true;
+		else
+			unanchored++;
+	}
+	if (unanchored) {
+		sb->st.interp_unanchored += unanchored;
+		sb->st.interp_mismatched++;
+	}
+	return any;
+}
+
 int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, const int64_t *values)
 {
-	unsigned int n = 0, need = 2 + rs->nr_user + rs->nr_kernel + (rs->marker ? 1 : 0);
-	unsigned int kskip = 0;
+	unsigned int n = 0, need = 2 + rs->nr_frames + (rs->marker ? 1 : 0);
+	unsigned int kskip = 0, lost = 0;
+	bool has_interp;
 	int err;
 
 	err = reserve(sb, need);
 	if (err)
 		return err;
 	free_names(sb);
+	memset(sb->replaced, 0, rs->nr_frames * sizeof(*sb->replaced));
+	has_interp = count_interp(sb, rs);
 
 	/* root: the process */
 	memset(&sb->frames[0], 0, sizeof(sb->frames[0]));
@@ -193,48 +235,41 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	}
 	n = 1;
 
-	/* user frames root to leaf */
-	for (unsigned int k = rs->nr_user; k-- > 0;) {
-		err = name_frame(sb, n, rs->user_ips[k], k == 0 && !rs->return_leaf, false, rs);
-		if (err)
-			return err;
+	/* What the unwinder may have lost is its own business. */
+	if (rs->unwinder == RAW_UNWIND_FP) {
+		lost = unwind_fp__losses(sb->sym, rs);
+		kskip = unwind_fp__probe_frames(sb->sym, rs);
+	}
+	if (has_interp)
+		add_interp_run(sb, rs, RAW_FRAME_NO_NATIVE, &n);
+	/* frames root to leaf: the list is leaf first */
+	for (unsigned int k = rs->nr_frames; k-- > 0;) {
+		const struct raw_frame *rf = &rs->frames[k];
+
+		if (rf->flags & RAW_FRAME_TRUNCATED)
+			sb->st.truncated_depth++;
+		if (rf->kind == RAW_FRAME_INTERP || k < kskip)
+			continue;
+		if (sb->replaced[k]) {
+			add_interp_run(sb, rs, k, &n);
+			continue;
+		}
+		if (rf->kind == RAW_FRAME_USER || rf->kind == RAW_FRAME_KERNEL) {
+			err = name_frame(sb, n, rf, rs);
+			if (err)
+				return err;
+		} else {
+			named_frame(sb, n, rf);
+		}
 		n++;
 	}
-	/* A frame-pointer walk starts at the interrupted IP, then follows
-	 * %rbp: if the leaf function had not pushed its frame (gcc's leaf
-	 * functions, libc's syscall wrappers), the next frame found is its
-	 * caller's caller. Say so rather than pass the stack off as whole. */
-	if (rs->nr_user && sb->frames[n - 1].kind == FRAME_USER &&
-	    symbolizer__user_frame(sb->sym, rs->tgid, rs->start_time,
-				   rs->user_ips[0] - (rs->return_leaf ? 1 : 0)) == 0) {
+	if (lost & UNWIND_FP_LEAF_CALLER) {
 		sb->st.leaf_caller_missing++;
 		sb->st.leaf_caller_missing_value += values[0];
 	}
-	if (rs->nr_user) {
-		if (rs->user_truncated) {
-			sb->st.truncated_depth++;
-		} else if (sb->frames[1].kind == FRAME_USER &&
-			   !is_thread_entry(sb->frames[1].name)) {
-			sb->st.truncated_unwind++;
-			sb->st.truncated_unwind_value += values[0];
-		}
-	}
-	if (rs->kernel_truncated)
-		sb->st.truncated_depth++;
-	while (kskip < rs->nr_kernel) {
-		struct sym_result r = {};
-
-		symbolizer__kernel(sb->sym, rs->kernel_ips[kskip] - (kskip ? 1 : 0), &r);
-		if (r.status != SYM_OK || !is_probe_frame(r.name))
-			break;
-		kskip++;
-	}
-	for (unsigned int k = rs->nr_kernel; k-- > kskip;) {
-		/* kernel stacks from a sample start at the interrupted IP */
-		err = name_frame(sb, n, rs->kernel_ips[k], k == 0, true, rs);
-		if (err)
-			return err;
-		n++;
+	if (lost & UNWIND_FP_BEFORE_ENTRY) {
+		sb->st.truncated_unwind++;
+		sb->st.truncated_unwind_value += values[0];
 	}
 	if (rs->marker) {
 		memset(&sb->frames[n], 0, sizeof(sb->frames[n]));

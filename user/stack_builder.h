@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * stack_builder: the one path from raw stacks to profile frames. Every
- * collector (CPU samples today; off-CPU and allocations next) hands it a
- * raw_stack of addresses however they were unwound; it names each frame
- * and adds the stack to the profile. Another unwinder only changes how the
- * addresses are obtained; interpreter frames arrive as extra frames.
+ * collector (CPU samples, off-CPU intervals, allocations) hands it a
+ * raw_stack (raw_stack.h) however it was unwound; it names each native
+ * frame, merges an interpreter's frames in place of its eval loop's native
+ * frames, and adds the stack to the profile. What an unwinder may have
+ * lost is asked of that unwinder's module (unwind_fp.h for frame
+ * pointers); the builder itself knows no unwinder.
  */
 #ifndef EMBER_STACK_BUILDER_H
 #define EMBER_STACK_BUILDER_H
@@ -12,26 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
+#include "raw_stack.h"
 
 struct profile;
 struct symbolizer;
 struct stack_builder;
-
-struct raw_stack {
-	__u32 tgid;
-	__u64 start_time;      /* the process's, names its incarnation (symbolizer.h) */
-	const char *comm;      /* process name, the root frame */
-	const __u64 *user_ips; /* leaf first, as the kernel records them */
-	unsigned int nr_user;
-	const __u64 *kernel_ips; /* leaf first */
-	unsigned int nr_kernel;
-	bool user_truncated; /* the unwinder hit its depth limit */
-	bool kernel_truncated;
-	const char *marker; /* optional synthetic leaf, e.g. "[off-cpu]" */
-	/* The user leaf is a return address (a stack taken at a function's
-	 * return, as for allocations), not an interrupted instruction. */
-	bool return_leaf;
-};
 
 struct stack_builder_opts {
 	bool per_pid; /* root frame "comm-PID" */
@@ -47,6 +34,10 @@ struct stack_builder_stats {
 	__u64 truncated_unwind_value; /* their total value (e.g. samples) */
 	__u64 leaf_caller_missing;    /* user leaf had no frame yet: its caller is skipped */
 	__u64 leaf_caller_missing_value;
+	__u64 interp_frames; /* interpreter frames merged in */
+	__u64
+	    interp_unanchored; /* of them, naming no native frame of their stack: kept outermost */
+	__u64 interp_mismatched; /* stacks with such frames */
 };
 
 struct stack_builder *stack_builder__new(struct profile *p, struct symbolizer *sym,

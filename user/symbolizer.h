@@ -112,7 +112,7 @@ bool symbolizer__knows(const struct symbolizer *s, __u32 tgid, __u64 start);
  * scanned for it before (a PID whose process is gone is scanned once). */
 void symbolizer__ensure(struct symbolizer *s, __u32 tgid, __u64 start, __u64 time);
 
-/* Callers pass return addresses minus one for non-leaf frames. */
+/* Callers pass a return address minus one (raw_frame__lookup_addr). */
 int symbolizer__user(struct symbolizer *s, __u32 tgid, __u64 start, __u64 addr,
 		     struct sym_result *res);
 int symbolizer__kernel(struct symbolizer *s, __u64 addr, struct sym_result *res);

@@ -276,7 +276,7 @@ static int add_new(void *ctx, const struct collected *c)
 
 	if (!c->value)
 		return 0;
-	if (c->stack->nr_user)
+	if (raw_stack__has(c->stack, RAW_FRAME_USER))
 		symbolizer__ensure(t->p->sym, c->stack->tgid, c->stack->start_time,
 				   symbolizer__now());
 	return stack_builder__add(t->sb, c->stack, &v);
