@@ -26,6 +26,8 @@ void log__set_sink(log_sink_fn fn, void *ctx)
 }
 
 /* One line to the sink: fmt's text after prefix, without its newlines. */
+static void to_sink(const char *prefix, const char *fmt, va_list ap) __printf(2, 0);
+
 static void to_sink(const char *prefix, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -36,6 +38,8 @@ static void to_sink(const char *prefix, const char *fmt, va_list ap)
 	if (line[0])
 		sink(sink_ctx, line);
 }
+
+static void vprint(const char *prefix, const char *fmt, va_list ap) __printf(2, 0);
 
 static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
@@ -88,6 +92,8 @@ void p_debug(int level, const char *fmt, ...)
 	vprint("", fmt, ap);
 	va_end(ap);
 }
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap) __printf(2, 0);
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
