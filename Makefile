@@ -52,8 +52,7 @@ MAKEFLAGS += --no-print-directory
 endif
 
 WARNINGS := -Wall -Wextra -Wformat=2 -Wformat-signedness -Wmissing-prototypes \
-	    -Wstrict-prototypes -Wshadow -Wundef -Wvla -Wwrite-strings \
-	    -Wno-format-nonliteral
+	    -Wstrict-prototypes -Wshadow -Wundef -Wvla -Wwrite-strings
 CFLAGS   ?= -g -O2
 ALL_CFLAGS := $(CFLAGS) $(SANFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
 	      -Iinclude -Iuser -I$(OUTPUT) -DEMBER_VERSION='"$(VERSION)"' \

@@ -180,11 +180,10 @@ static bool gate(const struct func_diff *d, const struct report_opts *o)
 	}
 	if (!nr)
 		return false;
-	fprintf(stderr,
-		"ember: regression: the %s share of %zu function%s grew by more than %g "
-		"percentage points: %s%s\n",
-		share_name[by], nr, nr > 1 ? "s" : "", o->fail_above, msg,
-		nr > GATE_NAMES ? ", ..." : "");
+	p_info("regression: the %s share of %zu function%s grew by more than %g "
+	       "percentage points: %s%s",
+	       share_name[by], nr, nr > 1 ? "s" : "", o->fail_above, msg,
+	       nr > GATE_NAMES ? ", ..." : "");
 	return true;
 }
 
@@ -202,8 +201,7 @@ int diff__main(int argc, char **argv)
 	switch (report_opts__parse(CMD_DIFF, argc, argv, &o)) {
 	case 0:
 		break;
-	case 1:
-		diff__usage(stdout);
+	case 1: /* --help, printed */
 		return 0;
 	default:
 		return EXIT_TROUBLE;

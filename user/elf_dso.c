@@ -646,13 +646,14 @@ static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir)
 	else
 		dir[0] = '\0';
 	{
-		const char *fmts[3] = { "%s%s", "%s.debug/%s", NULL };
+		/* beside the file, in .debug/ beside it, then under debug_dir */
+		const char *subdirs[2] = { "", ".debug/" };
 
 		for (i = 0; i < 3 && !ret; i++) {
 			int r;
 
-			if (fmts[i])
-				r = asprintf(&cand, fmts[i], dir, link);
+			if (i < 2)
+				r = asprintf(&cand, "%s%s%s", dir, subdirs[i], link);
 			else if (debug_dir && dir[0] == '/')
 				r = asprintf(&cand, "%s%s%s", debug_dir, dir, link);
 			else

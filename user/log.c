@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 
 static int verbosity;
+static log_sink_fn sink;
+static void *sink_ctx;
 
 void log__set_verbosity(int level)
 {
@@ -16,8 +19,37 @@ int log__verbosity(void)
 	return verbosity;
 }
 
+void log__set_sink(log_sink_fn fn, void *ctx)
+{
+	sink = fn;
+	sink_ctx = ctx;
+}
+
+/* One line to the sink: fmt's text after prefix, without its newlines. */
+static void to_sink(const char *prefix, const char *fmt, va_list ap) __printf(2, 0);
+
+static void to_sink(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "%s", prefix);
+
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	if (line[0])
+		sink(sink_ctx, line);
+}
+
+static void vprint(const char *prefix, const char *fmt, va_list ap) __printf(2, 0);
+
 static void vprint(const char *prefix, const char *fmt, va_list ap)
 {
+	if (sink) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "ember: %s", prefix);
+		to_sink(p, fmt, ap);
+		return;
+	}
 	fprintf(stderr, "ember: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
@@ -61,10 +93,16 @@ void p_debug(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap) __printf(2, 0);
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if ((level == LIBBPF_DEBUG && log__verbosity() < 2) || log__verbosity() < 1)
 		return 0;
+	if (sink) {
+		to_sink("", fmt, ap);
+		return 0;
+	}
 	return vfprintf(stderr, fmt, ap);
 }
 

@@ -20,4 +20,11 @@ void log__set_verbosity(int level);
 void log__libbpf_messages(void);
 int log__verbosity(void);
 
+/* Where messages go instead of stderr, each a whole line as it would
+ * have been printed ("ember: error: ...", no newline), libbpf's too;
+ * called from whichever thread logs. */
+typedef void (*log_sink_fn)(void *ctx, const char *line);
+/* fn NULL: back to stderr. */
+void log__set_sink(log_sink_fn fn, void *ctx);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "flamegraph.h"
+#include "log.h"
 #include "record.h"
 #include "top.h"
 #include "report_cmd.h"
@@ -59,6 +60,6 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
 	}
-	fprintf(stderr, "ember: error: unknown command '%s': see 'ember --help'\n", argv[1]);
+	p_err("unknown command '%s': see 'ember --help'", argv[1]);
 	return 2;
 }

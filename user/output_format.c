@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "log.h"
 #include "output_format.h"
 
 static const char *const names[OUTPUT_MAX] = {
@@ -29,9 +30,7 @@ int output_format__parse(const char *name, enum output_format *out)
 			return 0;
 		}
 	}
-	fprintf(stderr,
-		"ember: error: unknown output format '%s': give -f folded, svg, pprof or json\n",
-		name ? name : "");
+	p_err("unknown output format '%s': give -f folded, svg, pprof or json", name ? name : "");
 	return -EINVAL;
 }
 

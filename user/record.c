@@ -28,6 +28,7 @@
 #include "folded.h"
 #include "log.h"
 #include "mmap_tracker.h"
+#include "options.h"
 #include "output_file.h"
 #include "output_format.h"
 #include "pprof.h"
@@ -395,8 +396,9 @@ int record__main(int argc, char **argv)
 	__u32 tgid = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t_start);
-	if (record_opts__parse(argc, argv, o)) {
-		exit_code = EXIT_USAGE;
+	err = record_opts__parse(argc, argv, o);
+	if (err) {
+		exit_code = err == OPTIONS_HELP ? 0 : EXIT_USAGE;
 		goto cleanup;
 	}
 	if (env_check__caps() || env_check__btf() || check_targets(o))
@@ -418,10 +420,8 @@ int record__main(int argc, char **argv)
 	}
 	if (o->cpu_list) {
 		if (cpulist__parse(o->cpu_list, cpus, nr_cpus)) {
-			fprintf(stderr,
-				"ember: error: bad CPU list '%s': give -C like 0,2-3 with CPUs "
-				"below %d\n",
-				o->cpu_list, nr_cpus);
+			p_err("bad CPU list '%s': give -C like 0,2-3 with CPUs below %d",
+			      o->cpu_list, nr_cpus);
 			exit_code = EXIT_USAGE;
 			goto cleanup;
 		}

@@ -55,11 +55,10 @@ static inline bool record_opts__allocs(const struct record_opts *o)
 /* Every option at its default (-e cpu, -F 99...): for other commands that
  * run collectors. */
 void record_opts__defaults(struct record_opts *o);
-/* Parses argv (argv[0] is "record"); prints the error and returns -EINVAL
- * on bad usage. --help prints and exits. */
+/* Parses argv (argv[0] is "record"): 0; OPTIONS_HELP (1) after printing
+ * --help to stdout; -EINVAL after printing the error on bad usage. */
 int record_opts__parse(int argc, char **argv, struct record_opts *o);
 void record_opts__free(struct record_opts *o);
-void record__usage(FILE *out);
 
 const char *event__name(enum ember_event e);
 /* Where one event's profile goes: "out.folded" -> "out.offcpu.folded"

@@ -197,8 +197,7 @@ int report__main(int argc, char **argv)
 	switch (report_opts__parse(CMD_REPORT, argc, argv, &o)) {
 	case 0:
 		break;
-	case 1:
-		report__usage(stdout);
+	case 1: /* --help, printed */
 		return 0;
 	default:
 		return 2;

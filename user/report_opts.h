@@ -4,7 +4,6 @@
 #define EMBER_REPORT_OPTS_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
 #define REPORT_DEFAULT_TOP 20
 #define REPORT_DEFAULT_MIN_PERCENT 0.5
@@ -36,10 +35,8 @@ struct report_opts {
 	const char *svg;   /* -o */
 };
 
-/* 0; 1 after printing --help to stdout; -EINVAL after printing one error
- * line "ember: error: ...: see 'ember CMD --help'". */
+/* 0; OPTIONS_HELP (1) after printing --help to stdout; -EINVAL after
+ * printing one error line "ember: error: ...: see 'ember CMD --help'". */
 int report_opts__parse(enum report_cmd cmd, int argc, char **argv, struct report_opts *o);
-void report__usage(FILE *out);
-void diff__usage(FILE *out);
 
 #endif

@@ -8,8 +8,9 @@
  */
 #include <curses.h>
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include "env_check.h"
 #include "log.h"
 #include "loss_table.h"
+#include "number.h"
+#include "options.h"
 #include "targets.h"
 #include "top.h"
 #include "top_panel.h"
@@ -56,8 +59,10 @@ struct top {
 	bool help;
 	char message[256];
 	char losses[256]; /* the probe's, "" while none */
-	FILE *errlog;	  /* stderr while the screen is ours */
-	long err_seen;
+	/* the last message logged while the screen is ours, shown on the
+	 * status line at the next refresh or panel change */
+	pthread_mutex_t logged_lock;
+	char logged[256];
 	unsigned long refreshes;
 };
 
@@ -68,148 +73,136 @@ static void on_signal(int sig)
 	quit_signal = sig;
 }
 
-static void usage(FILE *out)
+enum {
+	OPT_PANEL = OPTION_LONG_ONLY,
+	OPT_NO_PANEL,
+	OPT_PANEL_ROWS,
+	OPT_STACK_STORAGE,
+};
+
+static const struct option_spec top_specs[] = {
+	{ 'i', "interval", "SECONDS", "refresh every SECONDS (default 1; 0.1 to 3600)" },
+	{ 'b', "batch", NULL, "plain-text snapshots on stdout, like top -b" },
+	{ 'n', "iterations", "N", "stop after N refreshes (batch: N snapshots)" },
+	{ 'p', "pid", "PID", "the panel follows this process from the start" },
+	{ OPT_PANEL, "panel", "KIND", "cpu (default), offcpu or alloc (needs -p)" },
+	{ OPT_NO_PANEL, "no-panel", NULL, "no hot-functions panel (no stacks collected)" },
+	{ OPT_PANEL_ROWS, "panel-rows", "N", "batch: functions listed (default 10)" },
+	{ OPT_STACK_STORAGE, "stack-storage", "N",
+	  "distinct stacks the panel's kernel map holds before a\n"
+	  "fresh one replaces it (default as ember record's)" },
+	{ 's', "sort", "COLUMN", "CPU% (default), OFF%, RSS, THR, TIME, PID, COMMAND" },
+	{ 'F', "freq", "HZ", "CPU samples per second per CPU (default 99)" },
+	{ 'v', NULL, NULL, "libbpf's messages" },
+	{ 'h', "help", NULL, NULL },
+	{},
+};
+
+static int top_handle(const struct options *cmd, int key, const char *arg, void *ctx)
 {
-	fprintf(out,
-		"Usage: ember top [OPTIONS]\n"
-		"\n"
-		"A live view: the machine's CPU, memory, disk and network; processes by CPU,\n"
-		"measured from BPF samples (processes shorter than a refresh count too), with\n"
-		"their time blocked off CPU; the hottest functions of the machine or of one\n"
-		"process. Press h in the view for the keys.\n"
-		"\n"
-		"  -i, --interval SECONDS  refresh every SECONDS (default 1; 0.1 to 3600)\n"
-		"  -b, --batch             plain-text snapshots on stdout, like top -b\n"
-		"  -n, --iterations N      stop after N refreshes (batch: N snapshots)\n"
-		"  -p, --pid PID           the panel follows this process from the start\n"
-		"      --panel KIND        cpu (default), offcpu or alloc (needs -p)\n"
-		"      --no-panel          no hot-functions panel (no stacks collected)\n"
-		"      --panel-rows N      batch: functions listed (default 10)\n"
-		"      --stack-storage N   distinct stacks the panel's kernel map holds before a\n"
-		"                          fresh one replaces it (default as ember record's)\n"
-		"  -s, --sort COLUMN       CPU%% (default), OFF%%, RSS, THR, TIME, PID, COMMAND\n"
-		"  -F, --freq HZ           CPU samples per second per CPU (default 99)\n"
-		"  -v                      libbpf's messages\n"
-		"  -h, --help\n"
-		"\n"
-		"Examples: ember top;  ember top -b -n 3 -i 2 > snapshots.txt\n");
+	struct top_opts *o = ctx;
+	unsigned long v;
+	int sort;
+
+	switch (key) {
+	case 'i':
+		if (number__double(arg, 0.1, 3600, &o->interval))
+			return options__error(
+			    cmd, "bad interval (give SECONDS from 0.1 to 3600) '%s'", arg);
+		break;
+	case 'b':
+		o->batch = true;
+		break;
+	case 'n':
+		if (number__ulong(arg, 1, LONG_MAX, &v))
+			return options__error(
+			    cmd, "bad -n (give a number of refreshes, 1 or more) '%s'", arg);
+		o->iterations = (long)v;
+		break;
+	case 'p':
+		if (number__ulong(arg, 1, 0x7fffffff, &v))
+			return options__error(cmd, "bad PID '%s'", arg);
+		o->pid = (__u32)v;
+		break;
+	case OPT_PANEL:
+		if (strcmp(arg, "cpu") == 0)
+			o->panel = TOP_PANEL_CPU;
+		else if (strcmp(arg, "offcpu") == 0)
+			o->panel = TOP_PANEL_OFFCPU;
+		else if (strcmp(arg, "alloc") == 0)
+			o->panel = TOP_PANEL_ALLOC;
+		else
+			return options__error(cmd, "bad --panel (give cpu, offcpu or alloc) '%s'",
+					      arg);
+		break;
+	case OPT_NO_PANEL:
+		o->no_panel = true;
+		break;
+	case OPT_PANEL_ROWS:
+		if (number__ulong(arg, 1, 1000, &v))
+			return options__error(cmd, "bad --panel-rows (give 1 to 1000) '%s'", arg);
+		o->panel_rows = (int)v;
+		break;
+	case OPT_STACK_STORAGE:
+		if (number__ulong(arg, 64, 1ul << 24, &v))
+			return options__error(cmd, "bad --stack-storage (give 64 to 16777216) '%s'",
+					      arg);
+		o->stack_storage = (unsigned int)v;
+		break;
+	case 's':
+		sort = top_sort__parse(arg);
+		if (sort < 0)
+			return options__error(
+			    cmd,
+			    "bad sort column (give CPU%%, OFF%%, RSS, THR, TIME, PID "
+			    "or COMMAND) '%s'",
+			    arg);
+		o->sort = (enum top_sort)sort;
+		break;
+	case 'F':
+		if (number__ulong(arg, 1, env_check__max_sample_rate(), &v))
+			return options__error(cmd,
+					      "bad frequency (give -F HZ, at most "
+					      "kernel.perf_event_max_sample_rate) '%s'",
+					      arg);
+		o->freq = (unsigned int)v;
+		break;
+	case 'v':
+		log__set_verbosity(log__verbosity() + 1);
+		break;
+	case 'h':
+		return OPTIONS_HELP;
+	}
+	return 0;
 }
 
-static int usage_error(const char *what, const char *arg)
-{
-	fprintf(stderr, "ember: error: %s '%s': see 'ember top --help'\n", what, arg);
-	return -EINVAL;
-}
+static const struct options top_options = {
+	.cmd = "top",
+	.usage = "[OPTIONS]",
+	.doc = "A live view: the machine's CPU, memory, disk and network; processes by CPU,\n"
+	       "measured from BPF samples (processes shorter than a refresh count too), with\n"
+	       "their time blocked off CPU; the hottest functions of the machine or of one\n"
+	       "process. Press h in the view for the keys.\n",
+	.footer = "Examples: ember top;  ember top -b -n 3 -i 2 > snapshots.txt\n",
+	.specs = top_specs,
+	.handle = top_handle,
+};
 
+/* 0, OPTIONS_HELP or -EINVAL (printed). */
 static int parse_opts(int argc, char **argv, struct top_opts *o)
 {
-	static const struct option long_opts[] = {
-		{ "interval", required_argument, NULL, 'i' },
-		{ "batch", no_argument, NULL, 'b' },
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "panel", required_argument, NULL, 'P' },
-		{ "no-panel", no_argument, NULL, 'N' },
-		{ "panel-rows", required_argument, NULL, 'R' },
-		{ "stack-storage", required_argument, NULL, 'S' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "freq", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	char *end;
-	long v;
-	int c;
+	int err, first;
 
 	o->interval = 1.0;
 	o->freq = 99;
 	o->panel_rows = 10;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "i:bn:p:s:F:vh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->interval = strtod(optarg, &end);
-			if (*end || end == optarg || !(o->interval >= 0.1 && o->interval <= 3600))
-				return usage_error("bad interval (give SECONDS from 0.1 to 3600)",
-						   optarg);
-			break;
-		case 'b':
-			o->batch = true;
-			break;
-		case 'n':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1)
-				return usage_error("bad -n (give a number of refreshes, 1 or more)",
-						   optarg);
-			o->iterations = v;
-			break;
-		case 'p':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 0x7fffffffL)
-				return usage_error("bad PID", optarg);
-			o->pid = (__u32)v;
-			break;
-		case 'P':
-			if (strcmp(optarg, "cpu") == 0)
-				o->panel = TOP_PANEL_CPU;
-			else if (strcmp(optarg, "offcpu") == 0)
-				o->panel = TOP_PANEL_OFFCPU;
-			else if (strcmp(optarg, "alloc") == 0)
-				o->panel = TOP_PANEL_ALLOC;
-			else
-				return usage_error("bad --panel (give cpu, offcpu or alloc)",
-						   optarg);
-			break;
-		case 'N':
-			o->no_panel = true;
-			break;
-		case 'R':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 || v > 1000)
-				return usage_error("bad --panel-rows (give 1 to 1000)", optarg);
-			o->panel_rows = (int)v;
-			break;
-		case 'S':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 64 || v > (1L << 24))
-				return usage_error("bad --stack-storage (give 64 to 16777216)",
-						   optarg);
-			o->stack_storage = (unsigned int)v;
-			break;
-		case 's':
-			v = top_sort__parse(optarg);
-			if (v < 0)
-				return usage_error("bad sort column (give CPU%, OFF%, RSS, THR, "
-						   "TIME, PID or COMMAND)",
-						   optarg);
-			o->sort = (enum top_sort)v;
-			break;
-		case 'F':
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || v < 1 ||
-			    (unsigned long)v > env_check__max_sample_rate())
-				return usage_error("bad frequency (give -F HZ, at most "
-						   "kernel.perf_event_max_sample_rate)",
-						   optarg);
-			o->freq = (unsigned int)v;
-			break;
-		case 'v':
-			log__set_verbosity(log__verbosity() + 1);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			return usage_error("unknown option",
-					   optopt ? (char[]){ (char)optopt, 0 } : argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
+	err = options__parse(&top_options, argc, argv, o, &first);
+	if (err)
+		return err;
+	if (first < argc)
+		return options__error(&top_options, "unexpected argument '%s'", argv[first]);
 	if (o->panel == TOP_PANEL_ALLOC && !o->pid) {
-		fprintf(stderr, "ember: error: --panel alloc needs -p PID (allocations are "
-				"probed per process)\n");
+		p_err("--panel alloc needs -p PID (allocations are probed per process)");
 		return -EINVAL;
 	}
 	return 0;
@@ -346,26 +339,24 @@ static void draw(struct top *t)
 	refresh();
 }
 
-/* Error messages printed while the screen is ours end up in a file; the
- * last one shows on the status line. */
+/* The log's sink while the screen is ours: stderr would scribble over it. */
+static void log_to_status(void *ctx, const char *line)
+{
+	struct top *t = ctx;
+
+	pthread_mutex_lock(&t->logged_lock);
+	snprintf(t->logged, sizeof(t->logged), "%s", line);
+	pthread_mutex_unlock(&t->logged_lock);
+}
+
 static void pick_up_errors(struct top *t)
 {
-	char line[256];
-	bool got = false;
-
-	if (!t->errlog)
-		return;
-	fflush(stderr);
-	fseek(t->errlog, t->err_seen, SEEK_SET);
-	while (fgets(line, sizeof(line), t->errlog)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0]) {
-			snprintf(t->message, sizeof(t->message), "%s", line);
-			got = true;
-		}
+	pthread_mutex_lock(&t->logged_lock);
+	if (t->logged[0]) {
+		snprintf(t->message, sizeof(t->message), "%s", t->logged);
+		t->logged[0] = '\0';
 	}
-	t->err_seen = ftell(t->errlog);
-	(void)got;
+	pthread_mutex_unlock(&t->logged_lock);
 }
 
 static void set_panel(struct top *t, enum top_panel_kind kind, __u32 pid)
@@ -461,16 +452,11 @@ static int run_interactive(struct top *t)
 	double next = now_s() + t->o.interval;
 	int err = 0;
 
-	/* stderr would scribble over the screen */
-	t->errlog = tmpfile();
-	if (t->errlog) {
-		fflush(stderr);
-		dup2(fileno(t->errlog), 2);
-	}
 	if (!initscr()) {
 		p_err("cannot start the terminal view: set TERM, or use -b");
 		return -EINVAL;
 	}
+	log__set_sink(log_to_status, t);
 	cbreak();
 	noecho();
 	nonl();
@@ -511,10 +497,11 @@ static int run_interactive(struct top *t)
 	}
 out:
 	endwin();
-	if (t->errlog) {
-		fflush(stderr);
-		dup2(1, 2); /* stdout is the terminal too */
-	}
+	log__set_sink(NULL, NULL);
+	/* the screen is gone: the error that ended the view stays visible */
+	pick_up_errors(t);
+	if (err && t->message[0])
+		fprintf(stderr, "%s\n", t->message);
 	return err;
 }
 
@@ -554,13 +541,13 @@ static int run_batch(struct top *t)
 
 int top__main(int argc, char **argv)
 {
-	struct top t = { .selected = 0 };
+	struct top t = { .selected = 0, .logged_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct sigaction sa = {};
 	int exit_code = 1, err;
-	int saved_stderr = -1;
 
-	if (parse_opts(argc, argv, &t.o))
-		return EXIT_USAGE;
+	err = parse_opts(argc, argv, &t.o);
+	if (err)
+		return err == OPTIONS_HELP ? 0 : EXIT_USAGE;
 	if (!t.o.batch && (!isatty(0) || !isatty(1))) {
 		p_err("the live view needs a terminal: use -b for text snapshots");
 		return EXIT_USAGE;
@@ -595,14 +582,7 @@ int top__main(int argc, char **argv)
 	if (refresh_data(&t))
 		goto cleanup;
 	t.refreshes = 0;
-	saved_stderr = dup(2);
 	err = t.o.batch ? run_batch(&t) : run_interactive(&t);
-	if (saved_stderr >= 0) {
-		dup2(saved_stderr, 2);
-		close(saved_stderr);
-	}
-	if (t.errlog && t.message[0] && err)
-		fprintf(stderr, "%s\n", t.message);
 	if (!err)
 		exit_code = 0;
 cleanup:
@@ -610,7 +590,5 @@ cleanup:
 	top_sys__free(t.sys);
 	top_table__free(t.table);
 	top_probe__free(t.probe);
-	if (t.errlog)
-		fclose(t.errlog);
 	return exit_code;
 }

@@ -34,6 +34,13 @@ static void put(struct out *o, enum top_attr attr, const char *fmt, ...)
 	o->fn(o->ctx, o->y++, o->buf, attr);
 }
 
+static void blank(struct out *o)
+{
+	memset(o->buf, ' ', o->width);
+	o->buf[o->width] = '\0';
+	o->fn(o->ctx, o->y++, o->buf, TOP_ATTR_NORMAL);
+}
+
 void top_view__bytes(char *buf, size_t size, double b)
 {
 	static const char units[] = "BKMGTP";
@@ -230,12 +237,12 @@ int top_view__render(const struct top_view_in *in, int width, int height, long *
 	if (in->batch) {
 		if (in->losses)
 			put(&o, TOP_ATTR_NORMAL, "%s", in->losses);
-		put(&o, TOP_ATTR_NORMAL, "%s", "");
+		blank(&o);
 		table_head(&o, in);
 		for (size_t i = 0; i < nr; i++, shown++)
 			row(&o, in, top_table__row(in->table, i), TOP_ATTR_NORMAL);
 		if (in->panel) {
-			put(&o, TOP_ATTR_NORMAL, "%s", "");
+			blank(&o);
 			panel(&o, in, in->panel_rows + 2);
 		}
 		return shown;
@@ -247,7 +254,7 @@ int top_view__render(const struct top_view_in *in, int width, int height, long *
 		     i++)
 			put(&o, TOP_ATTR_NORMAL, "%s", help_lines[i]);
 		while (o.y < height)
-			put(&o, TOP_ATTR_NORMAL, "%s", "");
+			blank(&o);
 		return 0;
 	}
 	/* what is left: the table gets 3/5, the panel the rest (at least a
@@ -278,10 +285,10 @@ int top_view__render(const struct top_view_in *in, int width, int height, long *
 		row(&o, in, top_table__row(in->table, i),
 		    i == in->selected ? TOP_ATTR_SELECTED : TOP_ATTR_NORMAL);
 	for (int i = shown; i < table_rows; i++)
-		put(&o, TOP_ATTR_NORMAL, "%s", "");
+		blank(&o);
 	if (panel_rows)
 		panel(&o, in, panel_rows);
 	while (o.y < height)
-		put(&o, TOP_ATTR_NORMAL, "%s", "");
+		blank(&o);
 	return shown;
 }
