@@ -14,6 +14,7 @@ import zlib
 
 import run  # run.py (registered under this name by its main())
 from run import EmberTest
+from test_output import run_bytes
 
 NS = "{http://www.w3.org/2000/svg}"
 USABLE = 1180.0  # default width less the 10 px margins
@@ -223,12 +224,11 @@ class FlamegraphTest(EmberTest):
     def test_stdin_stdout_deterministic(self):
         src = self.write("in.folded", FIXTURE)
         with open(src) as f:
-            r1 = run.subprocess.run([run.EMBER, "flamegraph", "-"], stdin=f,
-                                    capture_output=True, timeout=30)
-        self.assertEqual(r1.returncode, 0, r1.stderr)
+            rc, out, err = run_bytes([run.EMBER, "flamegraph", "-"], 30, stdin=f)
+        self.assertEqual(rc, 0, err)
         r2 = run.run([run.EMBER, "flamegraph", src], 30)
         self.assertEqual(r2.rc, 0, r2)
-        self.assertEqual(r1.stdout.decode(), r2.out)
+        self.assertEqual(out.decode(), r2.out)
         # the same stacks in another order, a stack split in two: same file
         lines = FIXTURE.splitlines()
         lines = lines[::-1] + ["a;b 0"]

@@ -72,6 +72,20 @@ ALLOC_WORK = ["leak_small:100:400", "leak_big:3:%d" % BIG, "churn:5000:256"]
 KERNEL_MAPPING = "[kernel.kallsyms]"
 
 
+def run_bytes(argv, timeout, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE):
+    """run.run for bytes on stdout or a given stdin or stdout: started by run.start (a
+    session of its own, killed in tearDown) and its whole process group killed on
+    timeout (subprocess.run's timeout kills ember only, not its command);
+    (returncode, stdout bytes, stderr bytes)."""
+    p = run.start(argv, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        run.kill(p)
+        raise AssertionError("timed out after %ss: %s" % (timeout, " ".join(argv)))
+    return p.returncode, out, err
+
+
 def npm_modules():
     """Where tools/install_deps.sh puts pprof-format."""
     cache = os.environ.get("EMBER_CACHE") or os.path.join(
@@ -374,11 +388,10 @@ console.log(JSON.stringify(out));
             text = f.read()
         self.assertTrue(text.startswith("# ember: event cpu, values in samples\n"), text[:200])
         self.assertEqual(folded_problems(text), [])
-        res = subprocess.run([run.EMBER, "record", "-q", "-f", "pprof", "-F", "499", "--",
-                              wl("spinner"), "0.3"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, timeout=30)
-        self.assertEqual(res.returncode, 0, res.stderr)
-        self.assertEqual(res.stdout[:2], b"\x1f\x8b", "pprof on stdout is not gzip")
+        rc, out, err = run_bytes([run.EMBER, "record", "-q", "-f", "pprof", "-F", "499", "--",
+                                  wl("spinner"), "0.3"], 30)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(out[:2], b"\x1f\x8b", "pprof on stdout is not gzip")
         bad = os.path.join(self.dir, "bad.folded")
         r = run.run([run.EMBER, "record", "-f", "pb", "-o", bad, "--", wl("spinner"), "0.1"], 30)
         self.assertError(r, 2, ["format", "pb", "pprof"], bad)
@@ -434,9 +447,9 @@ class OutputTargetTest(EmberTest):
             self.assertTrue(r.out.rstrip().endswith("</svg>"), r.out[-200:])
             out = os.path.join(self.dir, "redirected.svg")
             with open(out, "w") as f:
-                res = subprocess.run([run.EMBER, "flamegraph", src, "-o", "/dev/stdout"],
-                                     stdout=f, stderr=subprocess.PIPE, timeout=30)
-            self.assertEqual(res.returncode, 0, res.stderr)
+                rc, _, err = run_bytes([run.EMBER, "flamegraph", src, "-o", "/dev/stdout"], 30,
+                                       stdout=f)
+            self.assertEqual(rc, 0, err)
             with open(out) as f:
                 self.assertEqual(f.read(), r.out)
         finally:
