@@ -37,12 +37,12 @@ static __always_inline int record_stack(void *ctx, __u32 tgid)
 
 	key.tgid = tgid;
 	if (want_user) {
-		key.user_stack = store_stack(ctx, SCRATCH_SAMPLE, BPF_F_USER_STACK, &lost);
+		key.user_stack = store_user_stack(ctx, SCRATCH_SAMPLE, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_USER_LOST;
 	}
 	if (want_kernel) {
-		key.kernel_stack = store_stack(ctx, SCRATCH_SAMPLE, 0, &lost);
+		key.kernel_stack = store_kernel_stack(ctx, SCRATCH_SAMPLE, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_KERNEL_LOST;
 	}

@@ -70,12 +70,12 @@ static __always_inline void left_cpu(void *ctx, struct task_struct *prev, bool p
 	s.ts = now;
 	s.key.tgid = tgid;
 	if (want_user) {
-		s.key.user_stack = store_stack(ctx, SCRATCH_SWITCH, BPF_F_USER_STACK, &lost);
+		s.key.user_stack = store_user_stack(ctx, SCRATCH_SWITCH, &lost);
 		if (lost)
 			s.key.flags |= EMBER_KEY_USER_LOST;
 	}
 	if (want_kernel) {
-		s.key.kernel_stack = store_stack(ctx, SCRATCH_SWITCH, 0, &lost);
+		s.key.kernel_stack = store_kernel_stack(ctx, SCRATCH_SWITCH, &lost);
 		if (lost)
 			s.key.flags |= EMBER_KEY_KERNEL_LOST;
 	}
