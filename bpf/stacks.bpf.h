@@ -139,11 +139,13 @@ static __always_inline __u64 store_user_stack_fp(struct pt_regs *regs, __u32 slo
  *   frames, this walk a fraction, and allocations are the hottest path.
  * - SCRATCH_SAMPLE (perf_event) and SCRATCH_SWITCH (sched_switch):
  *   bpf_get_stack. Its walk starts at the thread's user registers
- *   whichever mode it was in (a sample in the kernel, a thread switching
- *   out), which these contexts do not hold, and it is the walk perf's
- *   own callchains make. It follows frame pointers too, but stops on
- *   other rules (no alignment, zero-return or rising-fp check), so
- *   moving these to unwind_fp would change the stacks they report.
+ *   whichever mode the thread was in, where these contexts hold kernel
+ *   registers (a sample taken in the kernel) or none (sched_switch: an
+ *   unwinder of ours would need bpf_task_pt_regs), and it is the walk
+ *   perf's own callchains make. It follows frame pointers too, but
+ *   stops on other rules (perf_callchain_user checks only that a frame
+ *   lies in user space: no alignment, zero-return or rising-fp check),
+ *   so moving these to unwind_fp would change the stacks they report.
  *
  * slot is a constant at every call site: the branch not taken is
  * compiled out.
