@@ -114,9 +114,11 @@ $(OUTPUT)/ember: $(OUTPUT)/user/main.o $(OUTPUT)/libember.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
+# -Ibpf: BPF code written to build as host C too (bpf/fp_walk.h) is
+# tested as such.
 $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libember.a | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(ALL_LDFLAGS) $< $(OUTPUT)/libember.a \
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Ibpf -MMD -MP $(ALL_LDFLAGS) $< $(OUTPUT)/libember.a \
 		$(LIBS) -lcmocka -o $@
 
 # Workloads keep frame pointers so user stacks unwind through them.

@@ -23,6 +23,7 @@
 #include "ember_abi.h"
 #include "stats.bpf.h"
 #include "stacks.bpf.h"
+#include "maps.bpf.h"
 #include "filter.bpf.h"
 #include "task.bpf.h"
 
@@ -173,21 +174,12 @@ static __always_inline bool sample(__u64 size, __u64 *bytes, __u64 *count)
 
 static __always_inline void add_alloc_count(struct ember_stack_key *key, __u64 bytes, __u64 count)
 {
-	struct ember_alloc_value *v, init = { .bytes = bytes, .count = count };
-	long err;
+	struct ember_alloc_value *v, init = {};
 
-	v = bpf_map_lookup_elem(&alloc_counts, key);
+	v = map_lookup_or_try_init(&alloc_counts, key, &init);
 	if (!v) {
-		err = bpf_map_update_elem(&alloc_counts, key, &init, BPF_NOEXIST);
-		if (!err)
-			return;
-		if ((int)err != -EEXIST) {
-			stat_add(EMBER_STAT_COUNTS_FULL);
-			return;
-		}
-		v = bpf_map_lookup_elem(&alloc_counts, key);
-		if (!v)
-			return;
+		stat_add(EMBER_STAT_COUNTS_FULL);
+		return;
 	}
 	__sync_fetch_and_add(&v->bytes, bytes);
 	__sync_fetch_and_add(&v->count, count);
@@ -219,7 +211,7 @@ static __always_inline void record(void *ctx, __u32 tgid, __u64 ptr, __u64 size,
 	stat_inc(EMBER_STAT_ALLOCS);
 	key.tgid = tgid;
 	if (want_user) {
-		key.user_stack = store_user_stack_fp(ctx, SCRATCH_ALLOC, &lost);
+		key.user_stack = store_user_stack(ctx, SCRATCH_ALLOC, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_USER_LOST;
 	}

@@ -11,6 +11,7 @@
 #include "ember_abi.h"
 #include "stats.bpf.h"
 #include "stacks.bpf.h"
+#include "maps.bpf.h"
 #include "filter.bpf.h"
 #include "task.bpf.h"
 
@@ -31,18 +32,17 @@ static __always_inline int record_stack(void *ctx, __u32 tgid)
 {
 	struct ember_stack_key key = {};
 	struct task_struct *task;
-	__u64 one = 1, *count;
+	__u64 zero = 0, *count;
 	bool lost;
-	long err;
 
 	key.tgid = tgid;
 	if (want_user) {
-		key.user_stack = store_stack(ctx, SCRATCH_SAMPLE, BPF_F_USER_STACK, &lost);
+		key.user_stack = store_user_stack(ctx, SCRATCH_SAMPLE, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_USER_LOST;
 	}
 	if (want_kernel) {
-		key.kernel_stack = store_stack(ctx, SCRATCH_SAMPLE, 0, &lost);
+		key.kernel_stack = store_kernel_stack(ctx, SCRATCH_SAMPLE, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_KERNEL_LOST;
 	}
@@ -51,23 +51,12 @@ static __always_inline int record_stack(void *ctx, __u32 tgid)
 	read_process_name(task, key.comm);
 	key.start_time = process_start(task);
 
-	count = bpf_map_lookup_elem(&counts, &key);
-	if (count) {
-		__sync_fetch_and_add(count, 1);
-	} else {
-		/* Another CPU may insert the same key between lookup and
-		 * update: -EEXIST then means "add to theirs". The helper's
-		 * result is an int, compare it as one. */
-		err = bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST);
-		if ((int)err == -EEXIST) {
-			count = bpf_map_lookup_elem(&counts, &key);
-			if (count)
-				__sync_fetch_and_add(count, 1);
-		} else if (err) {
-			stat_inc(EMBER_STAT_COUNTS_FULL);
-			return 0;
-		}
+	count = map_lookup_or_try_init(&counts, &key, &zero);
+	if (!count) {
+		stat_inc(EMBER_STAT_COUNTS_FULL);
+		return 0;
 	}
+	__sync_fetch_and_add(count, 1);
 	stat_inc(EMBER_STAT_RECORDED);
 	return 0;
 }

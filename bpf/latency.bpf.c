@@ -18,6 +18,7 @@
 #include <bpf/bpf_core_read.h>
 #include "ember_abi.h"
 #include "stats.bpf.h"
+#include "maps.bpf.h"
 #include "task.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -108,36 +109,28 @@ static __always_inline void hist_add(__u32 kind, __u64 start, __u64 now)
  * thread's run-queue lock, or comes after its switch away has finished),
  * so plain stores into its entry are enough.
  */
-static __always_inline void insert_start(__u32 tid, __u64 now)
-{
-	long err = bpf_map_update_elem(&runq_start, &tid, &now, BPF_NOEXIST);
-
-	if (err && (int)err != -EEXIST)
-		stat_inc(EMBER_STAT_RUNQ_FULL);
-}
-
 static __always_inline void set_start(__u32 tid, __u64 now)
 {
-	__u64 *ts = bpf_map_lookup_elem(&runq_start, &tid);
+	__u64 *ts = map_lookup_or_try_init(&runq_start, &tid, &now);
 
 	if (ts)
 		*ts = now;
 	else
-		insert_start(tid, now);
+		stat_inc(EMBER_STAT_RUNQ_FULL);
 }
 
 static __always_inline int on_wakeup(struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid);
-	__u64 *ts;
+	__u64 zero = 0, *ts;
 
 	if (!tid)
 		return 0; /* the idle tasks */
 	/* A time already there is kept: a thread preempted while it was
 	 * preparing to sleep, then woken, has waited since its preemption. */
-	ts = bpf_map_lookup_elem(&runq_start, &tid);
+	ts = map_lookup_or_try_init(&runq_start, &tid, &zero);
 	if (!ts)
-		insert_start(tid, bpf_ktime_get_ns());
+		stat_inc(EMBER_STAT_RUNQ_FULL);
 	else if (!*ts)
 		*ts = bpf_ktime_get_ns();
 	return 0;

@@ -13,6 +13,7 @@
 #include "ember_abi.h"
 #include "stats.bpf.h"
 #include "stacks.bpf.h"
+#include "maps.bpf.h"
 #include "filter.bpf.h"
 #include "task.bpf.h"
 
@@ -26,8 +27,9 @@ const volatile __u32 record_preempted = 0;
 const volatile __u64 min_block_ns = 0;
 const volatile __u64 max_block_ns = ~0ULL;
 
-/* Threads off CPU now, by TID. Sized by userspace (threads that can be
- * blocked at once). */
+/* Threads off CPU now, by TID: at most 16384 target threads blocked at
+ * once (a fixed size, no option sets it); a block beyond that is counted
+ * (EMBER_STAT_START_FULL) and not timed. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
@@ -70,12 +72,12 @@ static __always_inline void left_cpu(void *ctx, struct task_struct *prev, bool p
 	s.ts = now;
 	s.key.tgid = tgid;
 	if (want_user) {
-		s.key.user_stack = store_stack(ctx, SCRATCH_SWITCH, BPF_F_USER_STACK, &lost);
+		s.key.user_stack = store_user_stack(ctx, SCRATCH_SWITCH, &lost);
 		if (lost)
 			s.key.flags |= EMBER_KEY_USER_LOST;
 	}
 	if (want_kernel) {
-		s.key.kernel_stack = store_stack(ctx, SCRATCH_SWITCH, 0, &lost);
+		s.key.kernel_stack = store_kernel_stack(ctx, SCRATCH_SWITCH, &lost);
 		if (lost)
 			s.key.flags |= EMBER_KEY_KERNEL_LOST;
 	}
@@ -99,7 +101,6 @@ static __always_inline void back_on_cpu(struct task_struct *next, __u64 now)
 	struct ember_offcpu_start *s;
 	struct ember_offcpu_value *v, init = {};
 	__u64 delta;
-	long err;
 
 	s = bpf_map_lookup_elem(&start, &tid);
 	if (!s)
@@ -109,17 +110,10 @@ static __always_inline void back_on_cpu(struct task_struct *next, __u64 now)
 		stat_inc(delta < min_block_ns ? EMBER_STAT_BLOCK_SHORT : EMBER_STAT_BLOCK_LONG);
 		goto done;
 	}
-	v = bpf_map_lookup_elem(&offcpu_counts, &s->key);
+	v = map_lookup_or_try_init(&offcpu_counts, &s->key, &init);
 	if (!v) {
-		/* -EEXIST: another CPU inserted the key first; add to theirs */
-		err = bpf_map_update_elem(&offcpu_counts, &s->key, &init, BPF_NOEXIST);
-		if (err && (int)err != -EEXIST) {
-			stat_inc(EMBER_STAT_COUNTS_FULL);
-			goto done;
-		}
-		v = bpf_map_lookup_elem(&offcpu_counts, &s->key);
-		if (!v)
-			goto done;
+		stat_inc(EMBER_STAT_COUNTS_FULL);
+		goto done;
 	}
 	__sync_fetch_and_add(&v->total_ns, delta);
 	__sync_fetch_and_add(&v->count, 1);

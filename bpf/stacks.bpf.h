@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * BPF-only: stack storage shared by every collector. A stack is copied
- * with bpf_get_stack into a per-CPU scratch slot, hashed, and stored once
- * in the stacks map under its hash (see struct ember_stack).
+ * BPF-only: how every collector takes its stacks. store_user_stack and
+ * store_kernel_stack are the only entry points: a stack is taken (by
+ * bpf_get_stack or the frame-pointer walk of fp_walk.h) into a per-CPU
+ * scratch slot, hashed, and stored once in the stacks map under its hash
+ * (see struct ember_stack).
  */
 #ifndef EMBER_STACKS_BPF_H
 #define EMBER_STACKS_BPF_H
@@ -10,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 #include "ember_abi.h"
 #include "stats.bpf.h"
+#include "fp_walk.h"
 
 /* One scratch slot per program kind: a perf sample (NMI) can interrupt a
  * tracepoint program on the same CPU, so they must not share one. */
@@ -46,7 +49,7 @@ static __always_inline __u64 mix64(__u64 h)
 	return h;
 }
 
-/* Store the n frames in buf under their hash; see store_stack. */
+/* Store the n frames in buf under their hash; see store_user_stack. */
 static __always_inline __u64 store_frames(struct ember_stack *buf, int n, bool user, bool *lost)
 {
 	__u64 h;
@@ -77,12 +80,10 @@ static __always_inline __u64 store_frames(struct ember_stack *buf, int n, bool u
 }
 
 /*
- * Take the current user (BPF_F_USER_STACK) or kernel stack and return its
- * key in the stacks map: 0 when there is no such stack (a kernel thread's
- * user stack, a user-mode sample's kernel stack), and 0 with *lost set
- * when it could not be stored; every outcome is counted.
+ * Take the current user (BPF_F_USER_STACK) or kernel stack by the
+ * kernel's walk and store it; see store_user_stack for what it returns.
  */
-static __always_inline __u64 store_stack(void *ctx, __u32 slot, __u64 flags, bool *lost)
+static __always_inline __u64 store_stack_by_helper(void *ctx, __u32 slot, __u64 flags, bool *lost)
 {
 	bool user = flags & BPF_F_USER_STACK;
 	struct ember_stack *buf;
@@ -110,44 +111,57 @@ static __always_inline __u64 store_stack(void *ctx, __u32 slot, __u64 flags, boo
 	return store_frames(buf, n, user, lost);
 }
 
-/*
- * The user stack by frame pointers, walked here rather than by
- * bpf_get_stack: from a uprobe the kernel's walk costs ~0.9 us for a few
- * frames, this one a fraction. Starts at the user registers of a probe:
- * the leaf is regs->ip, then each frame's saved return address, while
- * the saved frame pointers climb the stack. Same key and storage as
- * store_stack; the stored entry is zero-terminated.
- */
+/* The user stack by frame pointers (fp_walk.h) from a probe's user
+ * registers, stored like store_stack_by_helper's. */
 static __always_inline __u64 store_user_stack_fp(struct pt_regs *regs, __u32 slot, bool *lost)
 {
 	struct ember_stack *buf;
-	struct {
-		__u64 next;
-		__u64 ret;
-	} frame;
-	__u64 fp = PT_REGS_FP(regs);
-	int n = 1;
+	int n;
 
 	*lost = false;
 	buf = bpf_map_lookup_elem(&stack_scratch, &slot);
 	if (!buf)
 		return 0;
-	buf->ips[0] = PT_REGS_IP(regs);
-	for (int i = 1; i < EMBER_MAX_STACK_DEPTH; i++) {
-		if (!fp || fp & 7 || bpf_probe_read_user(&frame, sizeof(frame), (void *)fp))
-			break;
-		if (!frame.ret)
-			break;
-		buf->ips[i] = frame.ret;
-		n = i + 1;
-		/* frames lie at rising addresses; anything else is not a frame */
-		if (frame.next <= fp)
-			break;
-		fp = frame.next;
-	}
-	if (n < EMBER_MAX_STACK_DEPTH)
-		buf->ips[n] = 0;
+	n = fp_walk(buf, PT_REGS_IP(regs), PT_REGS_FP(regs));
 	return store_frames(buf, n, true, lost);
+}
+
+/*
+ * The current thread's user stack, for every collector: its key in the
+ * stacks map, 0 when there is none (a kernel thread), 0 with *lost set
+ * when it could not be taken or stored; every outcome is counted. ctx is
+ * the program's own context and slot its program kind, which says what
+ * ctx is and so how the stack can be taken. This is the one place that
+ * picks an unwinder; another one (.eh_frame) plugs in here.
+ *
+ * - SCRATCH_ALLOC (uprobes, ctx is the user pt_regs): the walk of
+ *   fp_walk.h. From a uprobe bpf_get_stack costs ~0.9 us for a few
+ *   frames, this walk a fraction, and allocations are the hottest path.
+ * - SCRATCH_SAMPLE (perf_event) and SCRATCH_SWITCH (sched_switch):
+ *   bpf_get_stack. Its walk starts at the thread's user registers
+ *   whichever mode the thread was in, where these contexts hold kernel
+ *   registers (a sample taken in the kernel) or none (sched_switch: an
+ *   unwinder of ours would need bpf_task_pt_regs), and it is the walk
+ *   perf's own callchains make. It follows frame pointers too, but
+ *   stops on other rules (perf_callchain_user checks only that a frame
+ *   lies in user space: no alignment, zero-return or rising-fp check),
+ *   so moving these to fp_walk would change the stacks they report.
+ *
+ * slot is a constant at every call site: the branch not taken is
+ * compiled out.
+ */
+static __always_inline __u64 store_user_stack(void *ctx, __u32 slot, bool *lost)
+{
+	if (slot == SCRATCH_ALLOC)
+		return store_user_stack_fp(ctx, slot, lost);
+	return store_stack_by_helper(ctx, slot, BPF_F_USER_STACK, lost);
+}
+
+/* The current kernel stack, for every collector: as store_user_stack, 0
+ * also when the program ran on a user-mode sample. */
+static __always_inline __u64 store_kernel_stack(void *ctx, __u32 slot, bool *lost)
+{
+	return store_stack_by_helper(ctx, slot, 0, lost);
 }
 
 #endif

@@ -12,6 +12,7 @@
 #include <bpf/bpf_core_read.h>
 #include "ember_abi.h"
 #include "stats.bpf.h"
+#include "maps.bpf.h"
 #include "task.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -42,18 +43,15 @@ struct {
 static __always_inline struct ember_top_proc *proc_of(__u32 tgid, struct task_struct *t)
 {
 	struct ember_top_proc *p = bpf_map_lookup_elem(&procs, &tgid), init = {};
-	long err;
 
 	if (p)
 		return p;
+	/* the name is read once, when the process is first seen */
 	read_process_name(t, init.comm);
-	/* -EEXIST: another CPU added it first */
-	err = bpf_map_update_elem(&procs, &tgid, &init, BPF_NOEXIST);
-	if (err && (int)err != -EEXIST) {
+	p = map_lookup_or_try_init(&procs, &tgid, &init);
+	if (!p)
 		stat_inc(EMBER_STAT_TOP_PROCS_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&procs, &tgid);
+	return p;
 }
 
 SEC("perf_event")
