@@ -1,11 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * ember top: what each process did since the last refresh, for the whole
- * machine. A perf sample counts one tick of CPU for the running process
- * (so processes that live less than a refresh are seen too), and the
- * scheduler switch measures how long threads stay blocked. Both totals
- * only grow; userspace reads them once a refresh and takes differences.
- * No stacks here: the hot-functions panel runs a collector of its own.
+ * machine, counted at the scheduler switch: how long its threads ran and
+ * how long they stayed blocked. Exact, unlike a sampler, which a periodic
+ * workload can alias with for many seconds; a process that lives less
+ * than a refresh is counted at its threads' last switch-out. Both totals
+ * only grow; userspace reads them once a refresh, adds the runs and blocks
+ * still going on, and takes differences. No stacks here: the hot-functions
+ * panel runs a collector of its own.
+ *
+ * Run time is the kernel's own per-thread total (se.sum_exec_runtime,
+ * brought up to date by the switch before the tracepoint), taken as a
+ * difference between two switches of the thread that the program saw,
+ * not switch-out time less switch-in time: the difference stays right
+ * across a switch the program misses (a run the kernel skips; some
+ * kernels do not trace the switches out of some tasks at all, and with
+ * them the switch into whatever runs next), where timestamps would lose
+ * the run, or count a thread asleep as running until it next switches.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,20 +36,20 @@ struct {
 } procs SEC(".maps");
 
 /*
- * Per thread: since when it has been blocked (ts 0: it is not). A hash,
- * not task storage: the switch-in side only has the next task as a plain
- * pointer (task storage wants a trusted one), and userspace reads it to
- * count the part of a long block that fell in each refresh. Entries stay
- * for the thread's life (the switch writes ts in place; an insert and a
- * delete per block cost twice the rest of the program); userspace sweeps
- * out exited threads.
+ * Per thread, as of its last switch seen. A hash, not task storage: the
+ * switch-in side only has the next task as a plain pointer (task storage
+ * wants a trusted one), and userspace reads it to count the part of a
+ * long run or block that fell in each refresh. One entry per thread,
+ * added at its first switch seen and kept for its life (the switch writes
+ * in place; an insert and a delete per switch would cost twice the rest
+ * of the program); userspace sweeps out exited threads.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32); /* tid */
-	__type(value, struct ember_top_block);
-} blocked SEC(".maps");
+	__type(value, struct ember_top_thread);
+} threads SEC(".maps");
 
 static __always_inline struct ember_top_proc *proc_of(__u32 tgid, struct task_struct *t)
 {
@@ -54,43 +65,87 @@ static __always_inline struct ember_top_proc *proc_of(__u32 tgid, struct task_st
 	return p;
 }
 
-SEC("perf_event")
-int top_sample(struct bpf_perf_event_data *ctx)
+/* A thread seen for the first time: its run time counts from here. Its
+ * process gets an entry too, so that userspace has somewhere to add a
+ * first run still going on. 0 or -errno; -EEXIST when another program
+ * added it first. */
+static __always_inline long thread_add(__u32 tid, struct task_struct *t,
+				       const struct ember_top_thread *init)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ember_top_proc *p;
+	long err;
 
-	stat_inc(EMBER_STAT_SAMPLES);
-	if ((__u32)id == 0) {
-		stat_inc(EMBER_STAT_IDLE);
-		return 0;
-	}
-	p = proc_of(id >> 32, (struct task_struct *)bpf_get_current_task());
-	if (p) {
-		__sync_fetch_and_add(&p->samples, 1);
-		stat_inc(EMBER_STAT_RECORDED);
-	}
-	return 0;
+	proc_of(init->tgid, t);
+	err = bpf_map_update_elem(&threads, &tid, init, BPF_NOEXIST);
+	if (err && (int)err != -EEXIST)
+		stat_inc(EMBER_STAT_TOP_BLOCKS_FULL);
+	return err;
 }
 
-static __always_inline void block_starts(struct task_struct *prev, __u32 tid, __u64 now)
+static __always_inline void switch_out(struct task_struct *prev, __u32 tid, bool preempt, __u64 now)
 {
-	struct ember_top_block *b = bpf_map_lookup_elem(&blocked, &tid), nb;
+	struct ember_top_thread *th = bpf_map_lookup_elem(&threads, &tid), init = {};
+	__u32 state = task_state_btf(prev);
+	/* Blocked (sleeping or in uninterruptible wait); a preempted thread
+	 * is runnable, an exiting one never comes back. */
+	bool blocks =
+	    !preempt && (state & (EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE));
+	__u64 run = prev->se.sum_exec_runtime;
+	__u32 tgid = prev->tgid;
+	struct ember_top_proc *p;
 
-	if (b) {
-		b->tgid = prev->tgid;
-		b->ts = now;
+	if (!th) {
+		long err;
+
+		init.blocked_ts = blocks ? now : 0;
+		init.run_ns = run;
+		init.tgid = tgid;
+		init.runnable = preempt || !state;
+		err = thread_add(tid, prev, &init);
+		if (!err && blocks)
+			stat_inc(EMBER_STAT_BLOCKS);
+		/* -EEXIST: the seeding added it meanwhile */
+		if ((int)err != -EEXIST)
+			return;
+		th = bpf_map_lookup_elem(&threads, &tid);
+		if (!th)
+			return;
+	}
+	if (run > th->run_ns) {
+		p = proc_of(tgid, prev);
+		if (p)
+			__sync_fetch_and_add(&p->oncpu_ns, run - th->run_ns);
+	}
+	th->run_ns = run;
+	/* exec from a second thread moves it to another tid, never another
+	 * tgid, but writing it costs nothing */
+	th->tgid = tgid;
+	th->runnable = preempt || !state;
+	if (blocks) {
+		th->blocked_ts = now;
 		stat_inc(EMBER_STAT_BLOCKS);
+	}
+}
+
+static __always_inline void switch_in(struct task_struct *next, __u32 tid, __u64 now)
+{
+	struct ember_top_thread *th = bpf_map_lookup_elem(&threads, &tid), init = {};
+	struct ember_top_proc *p;
+
+	if (!th) {
+		init.run_ns = BPF_CORE_READ(next, se.sum_exec_runtime);
+		init.tgid = BPF_CORE_READ(next, tgid);
+		init.runnable = 1;
+		thread_add(tid, next, &init);
 		return;
 	}
-	nb.ts = now;
-	nb.tgid = prev->tgid;
-	nb.pad = 0;
-	/* -EEXIST cannot happen: only this thread's own switch adds it */
-	if (bpf_map_update_elem(&blocked, &tid, &nb, BPF_NOEXIST))
-		stat_inc(EMBER_STAT_TOP_BLOCKS_FULL);
-	else
-		stat_inc(EMBER_STAT_BLOCKS);
+	th->runnable = 1;
+	if (!th->blocked_ts)
+		return;
+	p = proc_of(th->tgid, next);
+	if (p && now > th->blocked_ts)
+		__sync_fetch_and_add(&p->offcpu_ns, now - th->blocked_ts);
+	th->blocked_ts = 0;
+	stat_inc(EMBER_STAT_WAKEUPS);
 }
 
 SEC("raw_tp/sched_switch")
@@ -103,25 +158,34 @@ int top_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *next = (struct task_struct *)ctx->args[2];
 	__u32 prev_tid = prev->pid, next_tid = BPF_CORE_READ(next, pid);
 	__u64 now = bpf_ktime_get_ns();
-	struct ember_top_block *b;
-	struct ember_top_proc *p;
 
 	stat_inc(EMBER_STAT_SWITCHES);
-	/* Blocked (sleeping or in uninterruptible wait); a preempted thread
-	 * is runnable, an exiting one never comes back. The idle task is
-	 * never counted. */
-	if (prev_tid && !preempt &&
-	    (task_state_btf(prev) & (EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE)))
-		block_starts(prev, prev_tid, now);
-	if (!next_tid)
+	/* The idle task (pid 0 on every CPU) is never counted. */
+	if (prev_tid)
+		switch_out(prev, prev_tid, preempt, now);
+	if (next_tid)
+		switch_in(next, next_tid, now);
+	return 0;
+}
+
+/*
+ * Run once by userspace right after top_switch is attached: the threads
+ * on a CPU at that moment would otherwise not be counted until their
+ * next switch, and a spinner alone on its CPU may not switch for seconds.
+ * Each gets an entry as if it had just switched in. BPF_NOEXIST keeps an
+ * entry top_switch wrote since the attach, which knows better.
+ */
+SEC("iter/task")
+int top_seed(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct ember_top_thread init = {};
+
+	if (!t || !t->pid || !t->on_cpu)
 		return 0;
-	b = bpf_map_lookup_elem(&blocked, &next_tid);
-	if (!b || !b->ts)
-		return 0;
-	p = proc_of(b->tgid, next);
-	if (p && now > b->ts)
-		__sync_fetch_and_add(&p->offcpu_ns, now - b->ts);
-	b->ts = 0;
-	stat_inc(EMBER_STAT_WAKEUPS);
+	init.run_ns = t->se.sum_exec_runtime;
+	init.tgid = t->tgid;
+	init.runnable = 1;
+	thread_add(t->pid, t, &init);
 	return 0;
 }

@@ -166,23 +166,27 @@ _Static_assert(sizeof(struct ember_latency_hist) == 272, "ember_latency_hist ABI
 
 /* ---- ember top: per-process figures for the live view ---- */
 
-/* One process (by tgid), cumulative since the first sample: userspace
+/* One process (by tgid), cumulative since ember top started: userspace
  * takes differences between refreshes, so nothing is reset under a
  * running program. */
 struct ember_top_proc {
-	__u64 samples;	 /* perf samples taken while one of its threads ran */
+	__u64 oncpu_ns;	 /* run time of its threads, counted at their switches */
 	__u64 offcpu_ns; /* blocked time of its threads, counted at wakeup */
 	char comm[EMBER_COMM_LEN];
 };
 _Static_assert(sizeof(struct ember_top_proc) == 32, "ember_top_proc ABI changed");
 
-/* A thread that has blocked: since when (0: not blocked now), and whose. */
-struct ember_top_block {
-	__u64 ts;
+/* A thread as of its last switch seen: since when it has been blocked (0:
+ * it is not), its run time so far (the kernel's se.sum_exec_runtime, which
+ * /proc/TID/schedstat prints first), whose it is, and whether it was left
+ * on a CPU or waiting for one (1) or not runnable (0). */
+struct ember_top_thread {
+	__u64 blocked_ts;
+	__u64 run_ns;
 	__u32 tgid;
-	__u32 pad;
+	__u32 runnable;
 };
-_Static_assert(sizeof(struct ember_top_block) == 16, "ember_top_block ABI changed");
+_Static_assert(sizeof(struct ember_top_thread) == 24, "ember_top_thread ABI changed");
 
 /*
  * Every BPF-side outcome that is not a clean sample gets a counter, so the
@@ -227,7 +231,7 @@ _Static_assert(sizeof(struct ember_top_block) == 16, "ember_top_block ABI change
 	X(BIO_FULL, "bio_full", "block I/O lost: latency start map full")                          \
 	X(BIO_NO_START, "bio_no_start", "block I/O completed with no issue seen (issued before)")  \
 	X(TOP_PROCS_FULL, "top_procs_full", "top: process not counted: process map full")          \
-	X(TOP_BLOCKS_FULL, "top_blocks_full", "top: blocked time lost: blocked-threads map full")  \
+	X(TOP_BLOCKS_FULL, "top_blocks_full", "top: thread not timed: thread map full")            \
 	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
 	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")
 

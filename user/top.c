@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * ember top: a live view of the machine. Each refresh reads the machine's
- * figures from /proc, the per-process CPU samples and blocked time from
- * BPF, and the hot-functions panel's collector; the terminal view redraws
- * from those, and keys only change what is shown until the next refresh.
+ * figures from /proc, the per-process CPU and blocked time from BPF, and
+ * the hot-functions panel's collector; the terminal view redraws from
+ * those, and keys only change what is shown until the next refresh.
  * Batch mode (-b) prints the same screens as plain text.
  */
 #include <curses.h>
@@ -39,7 +39,7 @@ struct top_opts {
 	double interval;
 	long iterations; /* 0: until quit */
 	bool batch;
-	unsigned int freq;
+	unsigned int freq; /* the CPU panel's samplers */
 	__u32 pid;
 	enum top_panel_kind panel;
 	bool no_panel;
@@ -92,7 +92,7 @@ static const struct option_spec top_specs[] = {
 	  "distinct stacks the panel's kernel map holds before a\n"
 	  "fresh one replaces it (default as ember record's)" },
 	{ 's', "sort", "COLUMN", "CPU% (default), OFF%, RSS, THR, TIME, PID, COMMAND" },
-	{ 'F', "freq", "HZ", "CPU samples per second per CPU (default 99)" },
+	{ 'F', "freq", "HZ", "the CPU panel's samples per second per CPU (default 99)" },
 	{ 'v', NULL, NULL, "libbpf's messages" },
 	{ 'h', "help", NULL, NULL },
 	{},
@@ -180,9 +180,9 @@ static const struct options top_options = {
 	.cmd = "top",
 	.usage = "[OPTIONS]",
 	.doc = "A live view: the machine's CPU, memory, disk and network; processes by CPU,\n"
-	       "measured from BPF samples (processes shorter than a refresh count too), with\n"
-	       "their time blocked off CPU; the hottest functions of the machine or of one\n"
-	       "process. Press h in the view for the keys.\n",
+	       "counted at each context switch (processes shorter than a refresh count too),\n"
+	       "with their time blocked off CPU; the hottest functions of the machine or of\n"
+	       "one process. Press h in the view for the keys.\n",
 	.footer = "Examples: ember top;  ember top -b -n 3 -i 2 > snapshots.txt\n",
 	.specs = top_specs,
 	.handle = top_handle,
@@ -233,8 +233,8 @@ static void follow_selection(struct top *t)
 	t->selected_pid = t->selected >= 0 && n ? top_table__row(t->table, t->selected)->pid : 0;
 }
 
-/* Samples and blocked time the probe could not count, since it started:
- * a line only once there are some. */
+/* CPU and blocked time the probe could not count, since it started: a
+ * line only once there is some. */
 static void read_losses(struct top *t)
 {
 	__u64 stats[EMBER_STAT_MAX] = {}, src[SRC_MAX];
@@ -246,7 +246,7 @@ static void read_losses(struct top *t)
 	t->losses[0] = '\0';
 	if (!loss__lost(LOSS_EV_TOP, src))
 		return;
-	n = snprintf(t->losses, sizeof(t->losses), "Samples and blocked time since start: ");
+	n = snprintf(t->losses, sizeof(t->losses), "CPU and blocked time since start: ");
 	loss__format(t->losses + n, sizeof(t->losses) - n, LOSS_EV_TOP, src, false, NULL, 1);
 }
 
@@ -564,8 +564,8 @@ int top__main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	t.probe = top_probe__new(t.o.freq);
-	t.table = top_table__new(NULL, t.o.freq);
+	t.probe = top_probe__new();
+	t.table = top_table__new(NULL);
 	t.sys = top_sys__new(NULL, NULL);
 	if (!t.probe || !t.table || !t.sys)
 		goto cleanup;

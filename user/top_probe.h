@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * top_probe: the BPF side of ember top. Counts perf samples per process on
- * every CPU and the time processes' threads spend blocked, both
- * cumulative since attach, for the whole machine.
+ * top_probe: the BPF side of ember top. Times at the scheduler switch how
+ * long each process's threads run and stay blocked, both cumulative since
+ * attach, for the whole machine.
  */
 #ifndef EMBER_TOP_PROBE_H
 #define EMBER_TOP_PROBE_H
@@ -17,7 +17,7 @@ struct top_probe;
 /* Cumulative figures of one process since attach. */
 struct top_counter {
 	__u32 tgid;
-	__u64 samples;
+	__u64 oncpu_ns;	 /* runs ended, plus the part of those going on until now */
 	__u64 offcpu_ns; /* blocks ended, plus the part of open ones until now */
 	char comm[EMBER_COMM_LEN + 1];
 };
@@ -25,15 +25,15 @@ struct top_counter {
 /* Order of counters by tgid (qsort/bsearch). */
 int top_counter__cmp(const void *a, const void *b);
 
-/* Loads and attaches (sampling freq Hz on every online CPU). NULL with
- * the error printed. */
-struct top_probe *top_probe__new(unsigned int freq);
+/* Loads and attaches. NULL with the error printed. */
+struct top_probe *top_probe__new(void);
 void top_probe__free(struct top_probe *p);
-/* "cpu-clock at 99 Hz (software event; no hardware PMU)" */
+/* How CPU time is measured, for the title. */
 const char *top_probe__describe(const struct top_probe *p);
 /* Every process seen so far, as of now_ns (CLOCK_MONOTONIC), sorted by
- * tgid. *out is owned by the probe, valid until the next call. 0 or
- * -errno. */
+ * tgid; the runs going on are read from /proc/TGID/task/TID/schedstat for
+ * the threads left runnable. *out is owned by the probe, valid until the
+ * next call. 0 or -errno. */
 int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter **out, size_t *n);
 /* A process is gone and its last figures were used: drop its entry. */
 void top_probe__forget(struct top_probe *p, __u32 tgid);

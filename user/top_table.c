@@ -39,13 +39,12 @@ int top_sort__parse(const char *name)
 
 struct entry {
 	struct top_row row;
-	__u64 prev_samples, prev_off_ns; /* the probe's totals at the last refresh */
-	bool in_proc;			 /* seen in /proc this refresh */
+	__u64 prev_on_ns, prev_off_ns; /* the probe's totals at the last refresh */
+	bool in_proc;		       /* seen in /proc this refresh */
 };
 
 struct top_table {
 	char *proc_root;
-	unsigned int freq;
 	long page_size;
 	struct entry *e; /* by pid while updating; by the sort key after */
 	size_t nr, cap;
@@ -55,7 +54,7 @@ struct top_table {
 	bool baseline_done;
 };
 
-struct top_table *top_table__new(const char *proc_root, unsigned int freq)
+struct top_table *top_table__new(const char *proc_root)
 {
 	struct top_table *t = calloc(1, sizeof(*t));
 
@@ -66,7 +65,6 @@ struct top_table *top_table__new(const char *proc_root, unsigned int freq)
 		free(t);
 		return NULL;
 	}
-	t->freq = freq ? freq : 1;
 	t->page_size = sysconf(_SC_PAGESIZE);
 	if (t->page_size <= 0)
 		t->page_size = 4096;
@@ -212,15 +210,17 @@ int top_table__update(struct top_table *t, double now, const struct top_counter 
 		if (!e->in_proc)
 			e->row.state = 'X';
 		if (dt > 0) {
-			__u64 ds =
-			    c[i].samples >= e->prev_samples ? c[i].samples - e->prev_samples : 0;
+			/* less than last time: a run or block open then was
+			 * counted twice by the read (top_probe__read) */
+			__u64 don =
+			    c[i].oncpu_ns >= e->prev_on_ns ? c[i].oncpu_ns - e->prev_on_ns : 0;
 			__u64 doff =
 			    c[i].offcpu_ns >= e->prev_off_ns ? c[i].offcpu_ns - e->prev_off_ns : 0;
 
-			e->row.cpu_pct = 100.0 * ds / t->freq / dt;
+			e->row.cpu_pct = 100.0 * don / 1e9 / dt;
 			e->row.offcpu_pct = 100.0 * doff / 1e9 / dt;
 		}
-		e->prev_samples = c[i].samples;
+		e->prev_on_ns = c[i].oncpu_ns;
 		e->prev_off_ns = c[i].offcpu_ns;
 	}
 	/* Gone from /proc with nothing counted: just gone. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * top_table: ember top's process table. Each refresh joins the BPF
- * totals (CPU samples, blocked time; they also cover processes that came
+ * totals (time on CPU and blocked; they also cover processes that came
  * and went between two refreshes) with one read of /proc/PID/stat per
  * live process (state, threads, memory, CPU time), and turns totals into
  * rates over the refresh interval.
@@ -33,7 +33,7 @@ struct top_row {
 	__u32 pid;
 	char comm[17];
 	char state;	   /* from /proc; 'X': exited since the last refresh */
-	double cpu_pct;	   /* 100 = one CPU busy the whole interval (samples) */
+	double cpu_pct;	   /* thread time on CPU / interval, 100 = one CPU */
 	double offcpu_pct; /* thread time blocked / interval, 100 = one thread */
 	__u64 rss, vsize;  /* bytes */
 	__u32 threads;
@@ -47,8 +47,8 @@ struct top_totals {
 
 struct top_table;
 
-/* proc_root NULL: /proc. freq: samples per second per CPU. */
-struct top_table *top_table__new(const char *proc_root, unsigned int freq);
+/* proc_root NULL: /proc. */
+struct top_table *top_table__new(const char *proc_root);
 void top_table__free(struct top_table *t);
 /* One refresh at now (seconds, monotonic) with the probe's cumulative
  * counters. The first is the baseline: rates are 0 until the second.

@@ -12,11 +12,11 @@
 #include "top_table.h"
 #include "top_fixture.h"
 
-#define FREQ 100
+#define MS 1000000ULL
 
-static struct top_counter ctr(__u32 tgid, const char *comm, __u64 samples, __u64 off_ns)
+static struct top_counter ctr(__u32 tgid, const char *comm, __u64 on_ns, __u64 off_ns)
 {
-	struct top_counter c = { .tgid = tgid, .samples = samples, .offcpu_ns = off_ns };
+	struct top_counter c = { .tgid = tgid, .oncpu_ns = on_ns, .offcpu_ns = off_ns };
 
 	snprintf(c.comm, sizeof(c.comm), "%s", comm);
 	return c;
@@ -46,7 +46,7 @@ static int teardown(void **state)
 
 static void test_rates_from_totals(void **state)
 {
-	struct top_table *t = top_table__new(fake_proc, FREQ);
+	struct top_table *t = top_table__new(fake_proc);
 	struct top_counter c[3];
 	long ticks = procfs__ticks_per_sec();
 	const struct top_row *r;
@@ -55,18 +55,18 @@ static void test_rates_from_totals(void **state)
 	fake_proc_pid(10, "busy", 'R', 3 * ticks, ticks, 4, 1 << 20, 256);
 	fake_proc_pid(20, "sleepy thing", 'S', 0, 0, 1, 4096, 1);
 	fake_proc_pid(30, "idle", 'S', 0, 0, 1, 4096, 1);
-	c[0] = ctr(10, "busy", 1000, 0);
-	c[1] = ctr(20, "sleepy thing", 5, 7000000000ULL);
+	c[0] = ctr(10, "busy", 10000 * MS, 0);
+	c[1] = ctr(20, "sleepy thing", 50 * MS, 7000000000ULL);
 	assert_int_equal(top_table__update(t, 100.0, c, 2), 0);
 	assert_true(top_table__interval(t) == 0);
 	assert_int_equal(top_table__nr(t), 3);
 	/* baseline: no rates yet */
 	assert_true(row_of(t, 10)->cpu_pct == 0);
 
-	/* 2 s later: 150 samples at 100 Hz = 0.75 s of CPU = 75%; 1.5 s
-	 * blocked = 75% of a thread */
-	c[0] = ctr(10, "busy", 1150, 0);
-	c[1] = ctr(20, "sleepy thing", 5, 8500000000ULL);
+	/* 2 s later: 1.5 s of thread time on CPU = 75%; 1.5 s blocked = 75%
+	 * of a thread */
+	c[0] = ctr(10, "busy", 11500 * MS, 0);
+	c[1] = ctr(20, "sleepy thing", 50 * MS, 8500000000ULL);
 	assert_int_equal(top_table__update(t, 102.0, c, 2), 0);
 	assert_true(fabs(top_table__interval(t) - 2.0) < 1e-9);
 	r = row_of(t, 10);
@@ -86,11 +86,11 @@ static void test_rates_from_totals(void **state)
 	top_table__free(t);
 }
 
-/* A process the samples saw that /proc no longer has: shown once as
+/* A process the probe saw that /proc no longer has: shown once as
  * exited (its CPU counted), then gone; its BPF entry may go. */
 static void test_short_lived(void **state)
 {
-	struct top_table *t = top_table__new(fake_proc, FREQ);
+	struct top_table *t = top_table__new(fake_proc);
 	struct top_counter c[2];
 	const __u32 *gone;
 	const struct top_row *r;
@@ -101,8 +101,8 @@ static void test_short_lived(void **state)
 	assert_int_equal(top_table__update(t, 1.0, c, 1), 0);
 	assert_int_equal(top_table__gone(t, &gone), 0);
 
-	/* pid 11 lived 0.4 s between the refreshes */
-	c[1] = ctr(11, "short", 40, 0);
+	/* pid 11 lived between the refreshes, 0.4 s on CPU */
+	c[1] = ctr(11, "short", 400 * MS, 0);
 	assert_int_equal(top_table__update(t, 2.0, c, 2), 0);
 	r = row_of(t, 11);
 	assert_int_equal(r->state, 'X');
@@ -126,7 +126,7 @@ static void test_short_lived(void **state)
 
 static void test_sort_and_totals(void **state)
 {
-	struct top_table *t = top_table__new(fake_proc, FREQ);
+	struct top_table *t = top_table__new(fake_proc);
 	struct top_counter c[3];
 	struct top_totals tt;
 
@@ -138,10 +138,10 @@ static void test_sort_and_totals(void **state)
 	c[1] = ctr(6, "a", 0, 0);
 	c[2] = ctr(7, "c", 0, 0);
 	top_table__update(t, 0, c, 3);
-	c[0].samples = 10;
-	c[1].samples = 30;
+	c[0].oncpu_ns = 100 * MS;
+	c[1].oncpu_ns = 300 * MS;
 	c[1].offcpu_ns = 1;
-	c[2].samples = 10;
+	c[2].oncpu_ns = 100 * MS;
 	c[2].offcpu_ns = 5;
 	top_table__update(t, 1, c, 3);
 	top_table__sort(t, TOP_SORT_CPU);
@@ -177,7 +177,7 @@ static void test_sort_and_totals(void **state)
 /* Garbage in /proc/PID/stat is skipped, not fatal. */
 static void test_bad_stat_skipped(void **state)
 {
-	struct top_table *t = top_table__new(fake_proc, FREQ);
+	struct top_table *t = top_table__new(fake_proc);
 	char path[128];
 	FILE *f;
 
@@ -197,7 +197,7 @@ static void test_bad_stat_skipped(void **state)
 
 static void test_missing_proc(void **state)
 {
-	struct top_table *t = top_table__new("/nonexistent-proc", FREQ);
+	struct top_table *t = top_table__new("/nonexistent-proc");
 
 	(void)state;
 	assert_int_equal(top_table__update(t, 0, NULL, 0), -ENOENT);

@@ -130,7 +130,7 @@ static void grab(void *ctx, int y, const char *text, enum top_attr attr)
 
 static struct top_table *table_of(int n)
 {
-	struct top_table *t = top_table__new(fake_proc, 100);
+	struct top_table *t = top_table__new(fake_proc);
 	struct top_counter c[40];
 
 	for (int i = 0; i < n; i++) {
@@ -139,13 +139,13 @@ static struct top_table *table_of(int n)
 		snprintf(comm, sizeof(comm), "proc%d", i);
 		fake_proc_pid(100 + i, comm, 'S', 0, 0, 1, 4096, 10);
 		c[i].tgid = 100 + i;
-		c[i].samples = 0;
+		c[i].oncpu_ns = 0;
 		c[i].offcpu_ns = 0;
 		snprintf(c[i].comm, sizeof(c[i].comm), "%s", comm);
 	}
 	top_table__update(t, 0, c, n);
 	for (int i = 0; i < n; i++)
-		c[i].samples = i; /* proc(n-1) busiest */
+		c[i].oncpu_ns = i * 10000000ULL; /* i%; proc(n-1) busiest */
 	top_table__update(t, 1, c, n);
 	top_table__sort(t, TOP_SORT_CPU);
 	return t;
