@@ -24,7 +24,16 @@ struct mmap_tracker {
 	/* tracked tgids when !track_all: small sorted-free set */
 	__u32 *tgids;
 	size_t nr_tgids, cap_tgids;
+	/* records read but not yet handed on, see mmap_tracker__poll */
+	struct pending *pending;
+	size_t nr_pending, cap_pending;
+	__u64 seq;
 	struct mmap_tracker_stats st;
+};
+
+struct pending {
+	__u64 time, seq;
+	struct perf_event_header *h; /* a copy */
 };
 
 /* With sample_id_all and sample_type TID|TIME every side-band record ends
@@ -133,12 +142,10 @@ static const struct sample_id *trailer(const struct perf_event_header *h)
 	return (const struct sample_id *)((const char *)h + h->size - sizeof(struct sample_id));
 }
 
-static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_header *h)
+static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 {
-	struct mmap_tracker *t = ctx;
 	const struct sample_id *sid = trailer(h);
 
-	(void)cpu;
 	switch (h->type) {
 	case PERF_RECORD_MMAP2: {
 		const struct rec_mmap2 *r = (const void *)h;
@@ -202,16 +209,79 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 		symbolizer__exit(t->sym, r->pid, r->time);
 		break;
 	}
-	case PERF_RECORD_LOST: {
-		const struct rec_lost *r = (const void *)h;
-
-		t->st.lost_records += r->lost;
-		break;
-	}
 	default:
 		break;
 	}
+}
+
+static __u64 record_time(const struct perf_event_header *h)
+{
+	const struct sample_id *sid = trailer(h);
+
+	if ((h->type == PERF_RECORD_FORK || h->type == PERF_RECORD_EXIT) &&
+	    h->size >= sizeof(struct rec_fork))
+		return ((const struct rec_fork *)h)->time;
+	return sid ? sid->time : 0;
+}
+
+/* Records are kept until mmap_tracker__poll hands them on in time order. */
+static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_header *h)
+{
+	struct mmap_tracker *t = ctx;
+	struct perf_event_header *copy;
+
+	(void)cpu;
+	if (h->type == PERF_RECORD_LOST) {
+		t->st.lost_records += ((const struct rec_lost *)h)->lost;
+		return LIBBPF_PERF_EVENT_CONT;
+	}
+	if (h->type != PERF_RECORD_MMAP2 && h->type != PERF_RECORD_COMM &&
+	    h->type != PERF_RECORD_FORK && h->type != PERF_RECORD_EXIT)
+		return LIBBPF_PERF_EVENT_CONT;
+	if (t->nr_pending == t->cap_pending) {
+		size_t ncap = t->cap_pending ? t->cap_pending * 2 : 256;
+		struct pending *n = realloc(t->pending, ncap * sizeof(*n));
+
+		if (!n)
+			goto now;
+		t->pending = n;
+		t->cap_pending = ncap;
+	}
+	copy = malloc(h->size);
+	if (!copy)
+		goto now;
+	memcpy(copy, h, h->size);
+	t->pending[t->nr_pending++] = (struct pending){ record_time(h), t->seq++, copy };
 	return LIBBPF_PERF_EVENT_CONT;
+now:
+	/* out of memory: handled at once, out of order at worst */
+	dispatch(t, h);
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Hand on, in time order, the pending records older than cut. */
+static void hand_on(struct mmap_tracker *t, __u64 cut)
+{
+	size_t i, j;
+
+	if (t->nr_pending > 1)
+		qsort(t->pending, t->nr_pending, sizeof(*t->pending), by_time);
+	for (i = 0; i < t->nr_pending && t->pending[i].time < cut; i++) {
+		dispatch(t, t->pending[i].h);
+		free(t->pending[i].h);
+	}
+	for (j = 0; i < t->nr_pending; i++, j++)
+		t->pending[j] = t->pending[i];
+	t->nr_pending = j;
 }
 
 struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus, int nr_cpus,
@@ -302,20 +372,43 @@ void mmap_tracker__free(struct mmap_tracker *t)
 	perf_buffer__free(t->pb);
 	if (t->map_fd > 0)
 		close(t->map_fd);
+	for (size_t i = 0; i < t->nr_pending; i++)
+		free(t->pending[i].h);
+	free(t->pending);
 	free(t->tgids);
 	free(t);
 }
 
+/*
+ * Records from different CPUs arrive out of order (a child's exec and
+ * mmaps, on its CPU, before its parent's FORK record; under load by whole
+ * poll rounds), and a PID reused in between makes that ambiguous. So they
+ * are handed on in time order: once every buffer has been read after
+ * time cut, every record stamped before cut is here (less a margin for a
+ * record stamped just before it was written); later ones wait for the
+ * next poll.
+ */
+#define ORDER_MARGIN_NS 2000000ULL
+
 int mmap_tracker__poll(struct mmap_tracker *t, int timeout_ms)
 {
 	int err = perf_buffer__poll(t->pb, timeout_ms);
+	__u64 cut;
 
 	if (err < 0)
 		return err;
+	cut = symbolizer__now();
 	/* Buffers below the watermark did not wake epoll; read them too so
 	 * records are handled while their processes are still alive. */
 	err = perf_buffer__consume(t->pb);
+	hand_on(t, cut > ORDER_MARGIN_NS ? cut - ORDER_MARGIN_NS : 0);
 	return err < 0 ? err : 0;
+}
+
+void mmap_tracker__flush(struct mmap_tracker *t)
+{
+	perf_buffer__consume(t->pb);
+	hand_on(t, ~0ULL);
 }
 
 void mmap_tracker__stats(const struct mmap_tracker *t, struct mmap_tracker_stats *st)

@@ -27,9 +27,12 @@ struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus,
 				       bool track_all, bool follow_forks, int targets_fd);
 void mmap_tracker__free(struct mmap_tracker *t);
 void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid);
-/* Handle all pending records; waits up to timeout_ms for new ones.
- * Returns 0 or a negative errno (-EINTR when a signal arrived). */
+/* Waits up to timeout_ms for records, then hands on, in time order, every
+ * record stamped before now (less a small margin; later ones wait for the
+ * next call). Returns 0 or a negative errno (-EINTR when a signal arrived). */
 int mmap_tracker__poll(struct mmap_tracker *t, int timeout_ms);
+/* Hands on every record read so far, once no more matter (the stop). */
+void mmap_tracker__flush(struct mmap_tracker *t);
 void mmap_tracker__stats(const struct mmap_tracker *t, struct mmap_tracker_stats *st);
 
 /* CLOCK_MONOTONIC in ns: the BPF programs' clock (bpf_ktime_get_ns).

@@ -607,7 +607,7 @@ int record__main(int argc, char **argv)
 	bpf_link__destroy(fork_link);
 	fork_link = NULL;
 	/* Records written before the stop may still sit in the buffers. */
-	mmap_tracker__poll(tracker, 0);
+	mmap_tracker__flush(tracker);
 
 	if (make_profiles(&r))
 		goto oom;
