@@ -4,9 +4,9 @@
  *
  *   forker [PIDFILE]
  *
- * The parent forks (no exec) a child that burns ~0.5 s in
+ * The parent forks (no exec) a child that burns 0.5 s of CPU in
  * ember_child_burn, forks a second child that execs the sibling program
- * "spinner 0.5" (burning in ember_spin, comm "spinner"), burns ~0.5 s in
+ * "spinner 0.5 cpu" (burning in ember_spin, comm "spinner"), burns 0.5 s of CPU in
  * ember_parent_burn itself, and waits for both. With PIDFILE it writes
  * "parent P\nchild C\nexec E\n" there. Exits 0 if both children did.
  */
@@ -26,12 +26,14 @@ EMBER_BURN_FN(ember_parent_burn)
 
 EMBER_BURN_FN(ember_child_burn)
 
-/* fn for secs of wall time, its CPU time accounted */
-#define burn(fn, secs)                                                                             \
-	do {                                                                                       \
-		double end_ = now() + (secs);                                                      \
-		while (now() < end_)                                                               \
-			EMBER_BURN(fn, 100000);                                                    \
+/* fn until this thread has had secs of CPU (on a busy machine that takes
+ * longer than secs, and the samples it gets stay as many), accounted */
+#define burn(fn, secs)                                                        \
+	do {                                                                  \
+		long long end_ = ember_clock_ns(CLOCK_THREAD_CPUTIME_ID) +     \
+				 (long long)((secs) * 1e9);                   \
+		while (ember_clock_ns(CLOCK_THREAD_CPUTIME_ID) < end_)        \
+			EMBER_BURN(fn, 100000);                               \
 	} while (0)
 
 int main(int argc, char **argv)
@@ -66,7 +68,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (exec_child == 0) {
-		execl(spinner, "spinner", "0.5", (char *)NULL);
+		execl(spinner, "spinner", "0.5", "cpu", (char *)NULL);
 		perror(spinner);
 		_exit(127);
 	}

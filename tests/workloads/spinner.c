@@ -2,7 +2,7 @@
 /*
  * spinner: a long-running busy loop.
  *
- *   spinner SECONDS [sys]
+ *   spinner SECONDS [sys|cpu]
  *
  * Default: burns user CPU in the leaf function ember_spin.
  * "sys": loops in ember_sys_spin, which calls ember_sys_read, which
@@ -10,7 +10,8 @@
  * (clearing user memory) under a user stack that contains ember_sys_spin
  * (ember_sys_read is the caller of a leaf libc wrapper, so a frame-pointer
  * walk may skip it; ember_sys_spin is never skipped).
- * SECONDS <= 0 runs until killed.
+ * "cpu": SECONDS of CPU time rather than of wall time (as many samples on a
+ * busy machine). SECONDS <= 0 runs until killed.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,7 +48,9 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 10.0;
 	int sys = argc > 2 && strcmp(argv[2], "sys") == 0;
-	double end = now() + secs;
+	/* "cpu": SECONDS of this thread's CPU time, however long that takes */
+	int cpu = argc > 2 && strcmp(argv[2], "cpu") == 0;
+	double end = (cpu ? ember_clock_ns(CLOCK_THREAD_CPUTIME_ID) / 1e9 : now()) + secs;
 	int fd = -1;
 
 	if (sys) {
@@ -57,7 +60,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	while (secs <= 0 || now() < end) {
+	while (secs <= 0 || (cpu ? ember_clock_ns(CLOCK_THREAD_CPUTIME_ID) / 1e9 : now()) < end) {
 		if (sys)
 			EMBER_BURN(ember_sys_spin, fd, 16);
 		else
