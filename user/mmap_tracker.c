@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "array.h"
 #include "log.h"
 #include "mmap_tracker.h"
 #include "symbolizer.h"
@@ -238,15 +239,9 @@ static enum bpf_perf_event_ret on_record(void *ctx, int cpu, struct perf_event_h
 	if (h->type != PERF_RECORD_MMAP2 && h->type != PERF_RECORD_COMM &&
 	    h->type != PERF_RECORD_FORK && h->type != PERF_RECORD_EXIT)
 		return LIBBPF_PERF_EVENT_CONT;
-	if (t->nr_pending == t->cap_pending) {
-		size_t ncap = t->cap_pending ? t->cap_pending * 2 : 256;
-		struct pending *n = realloc(t->pending, ncap * sizeof(*n));
-
-		if (!n)
-			goto now;
-		t->pending = n;
-		t->cap_pending = ncap;
-	}
+	if (array__grow((void **)&t->pending, &t->cap_pending, t->nr_pending + 1,
+			sizeof(*t->pending), 256))
+		goto now;
 	copy = malloc(h->size);
 	if (!copy)
 		goto now;
