@@ -452,7 +452,8 @@ class TestCommand(EmberTest):
     def test_forker_follows_children(self):
         """-- CMD follows fork (no exec) and fork+exec children."""
         pidfile = os.path.join(self.dir, "pids")
-        r = self.ember(["-F", "999", "--", wl("forker"), pidfile], timeout=30)
+        # "cpu": each burns 0.5 s of CPU, as many samples on a busy machine
+        r = self.ember(["-F", "999", "--", wl("forker"), pidfile, "cpu"], timeout=60)
         prof = self.ok(r)
         t = self.truth()
         ctx = "%s\n%s\n%s" % (r, t, prof.summary())
@@ -465,7 +466,8 @@ class TestCommand(EmberTest):
     def test_per_pid_forker(self):
         """--per-pid: root is name-PID, with the right PIDs for parent and children."""
         pidfile = os.path.join(self.dir, "pids")
-        r = self.ember(["--per-pid", "-F", "499", "--", wl("forker"), pidfile], timeout=30)
+        r = self.ember(["--per-pid", "-F", "499", "--", wl("forker"), pidfile, "cpu"],
+                       timeout=60)
         prof = self.ok(r)
         ctx = "%s\n%s" % (r, prof.summary())
         with open(pidfile) as f:

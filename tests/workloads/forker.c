@@ -2,13 +2,16 @@
 /*
  * forker: a process tree, for `ember record -- CMD` following children.
  *
- *   forker [PIDFILE]
+ *   forker [PIDFILE [cpu]]
  *
- * The parent forks (no exec) a child that burns 0.5 s of CPU in
+ * The parent forks (no exec) a child that burns 0.5 s in
  * ember_child_burn, forks a second child that execs the sibling program
- * "spinner 0.5 cpu" (burning in ember_spin, comm "spinner"), burns 0.5 s of CPU in
+ * "spinner 0.5" (burning in ember_spin, comm "spinner"), burns 0.5 s in
  * ember_parent_burn itself, and waits for both. With PIDFILE it writes
  * "parent P\nchild C\nexec E\n" there. Exits 0 if both children did.
+ * The 0.5 s are of wall time (children that live less than a refresh of
+ * ember top), or with "cpu" of each process's CPU time (as many samples
+ * on a busy machine: under two CPU hogs 0.5 s of wall time gave 0.08 s).
  */
 #include <libgen.h>
 #include <limits.h>
@@ -26,13 +29,13 @@ EMBER_BURN_FN(ember_parent_burn)
 
 EMBER_BURN_FN(ember_child_burn)
 
-/* fn until this thread has had secs of CPU (on a busy machine that takes
- * longer than secs, and the samples it gets stay as many), accounted */
+static clockid_t burn_clock = CLOCK_MONOTONIC;
+
+/* fn for secs of burn_clock, accounted */
 #define burn(fn, secs)                                                        \
 	do {                                                                  \
-		long long end_ = ember_clock_ns(CLOCK_THREAD_CPUTIME_ID) +     \
-				 (long long)((secs) * 1e9);                   \
-		while (ember_clock_ns(CLOCK_THREAD_CPUTIME_ID) < end_)        \
+		long long end_ = ember_clock_ns(burn_clock) + (long long)((secs) * 1e9); \
+		while (ember_clock_ns(burn_clock) < end_)                     \
 			EMBER_BURN(fn, 100000);                               \
 	} while (0)
 
@@ -43,6 +46,8 @@ int main(int argc, char **argv)
 	pid_t child, exec_child;
 	int st1 = 0, st2 = 0;
 
+	if (argc > 2 && !strcmp(argv[2], "cpu"))
+		burn_clock = CLOCK_THREAD_CPUTIME_ID;
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len < 0) {
 		perror("readlink /proc/self/exe");
@@ -68,7 +73,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (exec_child == 0) {
-		execl(spinner, "spinner", "0.5", "cpu", (char *)NULL);
+		execl(spinner, "spinner", "0.5", burn_clock == CLOCK_MONOTONIC ? "wall" : "cpu",
+		      (char *)NULL);
 		perror(spinner);
 		_exit(127);
 	}
