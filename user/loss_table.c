@@ -10,17 +10,13 @@
 #include "stack_builder.h"
 #include "symbolizer.h"
 
-static const char *const src_names[SRC_MAX] = {
-#define BPF(id, name, desc) [SRC_##id] = name,
-#define USER(id, name, from, field, desc) [SRC_##id] = name,
-	EMBER_BPF_STATS(BPF) EMBER_USER_STATS(USER)
-#undef BPF
-#undef USER
-};
-
-static const char *const src_descs[SRC_MAX] = {
-#define BPF(id, name, desc) [SRC_##id] = desc,
-#define USER(id, name, from, field, desc) [SRC_##id] = desc,
+/* Every source's name and description, in one row each. */
+static const struct {
+	const char *name;
+	const char *desc;
+} src_info[SRC_MAX] = {
+#define BPF(id, name_, desc_) [SRC_##id] = { .name = name_, .desc = desc_ },
+#define USER(id, name_, from, field, desc_) [SRC_##id] = { .name = name_, .desc = desc_ },
 	EMBER_BPF_STATS(BPF) EMBER_USER_STATS(USER)
 #undef BPF
 #undef USER
@@ -55,12 +51,12 @@ void stat_src__fill(__u64 *src, const struct stat_inputs *in)
 
 const char *stat_src__name(enum stat_src s)
 {
-	return (unsigned int)s < SRC_MAX ? src_names[s] : "?";
+	return (unsigned int)s < SRC_MAX ? src_info[s].name : "?";
 }
 
 const char *stat_src__desc(enum stat_src s)
 {
-	return (unsigned int)s < SRC_MAX ? src_descs[s] : "?";
+	return (unsigned int)s < SRC_MAX ? src_info[s].desc : "?";
 }
 
 __u64 loss__value(enum loss l, const __u64 *src)

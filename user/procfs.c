@@ -810,6 +810,24 @@ int procfs__parse_smaps_rollup(const char *text, __u64 *pss_bytes)
 	return 0;
 }
 
+int procfs__parse_schedstat(const char *text, __u64 *run_ns)
+{
+	const char *p = text, *end;
+	__u64 run, wait, slices;
+
+	if (!run_ns)
+		return -EINVAL;
+	*run_ns = 0;
+	if (!text)
+		return -EINVAL;
+	end = line_end(text);
+	if (next_u64(&p, end, &run) || next_u64(&p, end, &wait) || next_u64(&p, end, &slices) ||
+	    !at_end(&p, end))
+		return -EINVAL;
+	*run_ns = run;
+	return 0;
+}
+
 /* --- readers ----------------------------------------------------------- */
 
 static int proc_path(char *buf, size_t size, const char *root, const char *rel)

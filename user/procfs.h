@@ -155,6 +155,10 @@ int procfs__parse_pid_io(const char *text, struct pid_io *out);
  * the file of a kernel thread fails with ESRCH (no mm). */
 int procfs__parse_smaps_rollup(const char *text, __u64 *pss_bytes);
 
+/* /proc/PID/task/TID/schedstat: the first figure, the thread's run time so
+ * far in ns (se.sum_exec_runtime). Needs all three figures. */
+int procfs__parse_schedstat(const char *text, __u64 *run_ns);
+
 /* --- readers ----------------------------------------------------------- */
 
 /* Read PROC_ROOT/REL_PATH whole (proc files report size 0, so read until

@@ -10,6 +10,7 @@
 #include "collector.h"
 #include "log.h"
 #include "map_batch.h"
+#include "procfs.h"
 #include "sorted.h"
 #include "top.skel.h"
 #include "top_probe.h"
@@ -124,20 +125,16 @@ int top_counter__cmp(const void *a, const void *b)
  */
 static __u64 thread_run_ns(__u32 tgid, __u32 tid)
 {
-	char path[64], buf[128];
-	ssize_t n;
-	int fd;
+	char rel[64], *text;
+	__u64 run = 0;
 
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", tgid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	snprintf(rel, sizeof(rel), "%u/task/%u/schedstat", tgid, tid);
+	if (procfs__read(NULL, rel, &text))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strtoull(buf, NULL, 10);
+	if (procfs__parse_schedstat(text, &run))
+		run = 0;
+	free(text);
+	return run;
 }
 
 int top_probe__read(struct top_probe *p, __u64 now_ns, const struct top_counter **out, size_t *n)

@@ -24,6 +24,7 @@ enum which {
 	F_PID_IO,
 	F_SMAPS_ROLLUP,
 	F_CPULIST,
+	F_SCHEDSTAT,
 	NR_WHICH
 };
 
@@ -115,6 +116,12 @@ static void parse(enum which w, const char *text, size_t len)
 	case F_CPULIST:
 		cpulist__parse(text, mask, len & 1 ? 8 : NR_CPUS);
 		break;
+	case F_SCHEDSTAT: {
+		__u64 run;
+
+		procfs__parse_schedstat(text, &run);
+		break;
+	}
 	default:
 		break;
 	}

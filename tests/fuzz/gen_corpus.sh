@@ -144,6 +144,7 @@ seed 6 pid_status /proc/self/status
 seed 7 pid_io /proc/self/io
 seed 8 smaps_rollup /proc/self/smaps_rollup
 seed 9 cpulist /sys/devices/system/cpu/online
+seed 10 schedstat /proc/self/schedstat
 printf '\x05' >"$tmp/odd_stat"
 printf '1234 (a) b (c)) S 1 1234 1234 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 777 10000000 250 18446744073709551615\n' >>"$tmp/odd_stat"
 cp "$tmp/odd_stat" "$out/procfs/pid_stat_comm"

@@ -949,6 +949,24 @@ static void test_pid_io(void **state)
 	assert_int_equal(procfs__parse_pid_io(NULL, &io), -EINVAL);
 }
 
+static void test_schedstat(void **state)
+{
+	__u64 run = 1;
+
+	(void)state;
+	assert_int_equal(procfs__parse_schedstat("123456789 4242 17\n", &run), 0);
+	assert_true(run == 123456789);
+	assert_int_equal(procfs__parse_schedstat(U64_MAX_STR " 0 0\n", &run), 0);
+	assert_true(run == U64_MAX);
+	assert_int_equal(procfs__parse_schedstat("123 4242\n", &run), -EINVAL);
+	assert_true(run == 0);
+	assert_int_equal(procfs__parse_schedstat("-5 1 1\n", &run), -EINVAL);
+	assert_int_equal(procfs__parse_schedstat("1 2 3 4\n", &run), -EINVAL);
+	assert_int_equal(procfs__parse_schedstat("", &run), -EINVAL);
+	assert_int_equal(procfs__parse_schedstat(NULL, &run), -EINVAL);
+	assert_int_equal(procfs__parse_schedstat("1 2 3\n", NULL), -EINVAL);
+}
+
 static void test_smaps_rollup(void **state)
 {
 	static const char text[] =
@@ -1347,6 +1365,7 @@ int main(void)
 		cmocka_unit_test(test_pid_stat_edge),
 		cmocka_unit_test(test_pid_status),
 		cmocka_unit_test(test_pid_io),
+		cmocka_unit_test(test_schedstat),
 		cmocka_unit_test(test_smaps_rollup),
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_count_fds),
