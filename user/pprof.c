@@ -10,22 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "hash.h"
+#include "hashmap.h"
 #include "pprof.h"
 #include "pprof_proto.h"
 #include "protobuf.h"
 #include "utf8.h"
-
-#define FNV_SEED 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t hash_mix(uint64_t h, uint64_t v)
-{
-	for (int i = 0; i < 8; i++) {
-		h ^= (v >> (8 * i)) & 0xff;
-		h *= FNV_PRIME;
-	}
-	return h;
-}
 
 /* Entries with a key of three numbers, ids 1, 2... in order of first use. */
 struct table {
@@ -34,44 +24,36 @@ struct table {
 		uint64_t max_addr; /* mappings: the largest address seen */
 	} * e;
 	size_t nr, cap;
-	uint32_t *slots; /* entry index + 1; 0 = empty */
-	size_t nslots;
+	struct hashmap *index; /* entry index, made on first use */
 };
 
-static int table_rehash(struct table *t, size_t nslots)
+static uint64_t hash_key(const uint64_t *k)
 {
-	uint32_t *n = calloc(nslots, sizeof(*n));
+	return fnv1a_u64(fnv1a_u64(fnv1a_u64(FNV1A_SEED, k[0]), k[1]), k[2]);
+}
 
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->nr; i++) {
-		const uint64_t *k = t->e[i].k;
-		size_t s = hash_mix(hash_mix(hash_mix(FNV_SEED, k[0]), k[1]), k[2]) & (nslots - 1);
+static bool entry_equal(uint32_t id, const void *key, void *ctx)
+{
+	const struct table *t = ctx;
+	const uint64_t *a = t->e[id].k, *b = key;
 
-		while (n[s])
-			s = (s + 1) & (nslots - 1);
-		n[s] = (uint32_t)(i + 1);
-	}
-	free(t->slots);
-	t->slots = n;
-	t->nslots = nslots;
-	return 0;
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
 }
 
 /* The id of key (a, b, c), added if new; 0 when out of memory. */
 static uint64_t table_id(struct table *t, uint64_t a, uint64_t b, uint64_t c)
 {
-	size_t s;
+	const uint64_t k[3] = { a, b, c };
+	uint64_t h = hash_key(k);
+	uint32_t i;
 
-	if ((t->nr + 1) * 2 > t->nslots && table_rehash(t, t->nslots ? t->nslots * 2 : 1024))
-		return 0;
-	s = hash_mix(hash_mix(hash_mix(FNV_SEED, a), b), c) & (t->nslots - 1);
-	for (; t->slots[s]; s = (s + 1) & (t->nslots - 1)) {
-		const uint64_t *k = t->e[t->slots[s] - 1].k;
-
-		if (k[0] == a && k[1] == b && k[2] == c)
-			return t->slots[s];
+	if (!t->index) {
+		t->index = hashmap__new(entry_equal, t);
+		if (!t->index)
+			return 0;
 	}
+	if (hashmap__find(t->index, h, k, &i))
+		return (uint64_t)i + 1;
 	if (t->nr >= UINT32_MAX - 1)
 		return 0;
 	if (t->nr == t->cap) {
@@ -83,53 +65,30 @@ static uint64_t table_id(struct table *t, uint64_t a, uint64_t b, uint64_t c)
 		t->e = n;
 		t->cap = ncap;
 	}
+	if (hashmap__add(t->index, h, (uint32_t)t->nr))
+		return 0;
 	t->e[t->nr] = (struct entry){ { a, b, c }, 0 };
-	t->slots[s] = (uint32_t)++t->nr;
-	return t->nr;
+	return ++t->nr;
 }
 
 static void table_free(struct table *t)
 {
 	free(t->e);
-	free(t->slots);
+	hashmap__free(t->index);
 }
 
 /* The string table: index 0 is "". Strings are stored as valid UTF-8. */
 struct strtab {
 	char **s;
 	size_t nr, cap;
-	uint32_t *slots;
-	size_t nslots;
+	struct hashmap *index; /* string index, made on first use */
 };
 
-static uint64_t hash_str(const char *s)
+static bool str_equal(uint32_t id, const void *key, void *ctx)
 {
-	uint64_t h = FNV_SEED;
+	const struct strtab *t = ctx;
 
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
-static int strtab_rehash(struct strtab *t, size_t nslots)
-{
-	uint32_t *n = calloc(nslots, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->nr; i++) {
-		size_t s = hash_str(t->s[i]) & (nslots - 1);
-
-		while (n[s])
-			s = (s + 1) & (nslots - 1);
-		n[s] = (uint32_t)(i + 1);
-	}
-	free(t->slots);
-	t->slots = n;
-	t->nslots = nslots;
-	return 0;
+	return !strcmp(t->s[id], key);
 }
 
 /* Invalid UTF-8 bytes become U+FFFD: protobuf strings must be UTF-8, and
@@ -165,22 +124,26 @@ static char *utf8_copy(const char *s)
 static int64_t strtab_index(struct strtab *t, const char *s)
 {
 	char *copy;
-	size_t slot;
+	uint64_t h;
+	uint32_t i;
 
 	if (!s)
 		s = "";
 	copy = utf8_copy(s);
 	if (!copy)
 		return -1;
-	if ((t->nr + 1) * 2 > t->nslots && strtab_rehash(t, t->nslots ? t->nslots * 2 : 1024))
-		goto oom;
-	slot = hash_str(copy) & (t->nslots - 1);
-	for (; t->slots[slot]; slot = (slot + 1) & (t->nslots - 1)) {
-		if (!strcmp(t->s[t->slots[slot] - 1], copy)) {
-			free(copy);
-			return t->slots[slot] - 1;
-		}
+	if (!t->index) {
+		t->index = hashmap__new(str_equal, t);
+		if (!t->index)
+			goto oom;
 	}
+	h = fnv1a_str(FNV1A_SEED, copy);
+	if (hashmap__find(t->index, h, copy, &i)) {
+		free(copy);
+		return i;
+	}
+	if (t->nr >= UINT32_MAX - 1)
+		goto oom;
 	if (t->nr == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 256;
 		char **n = realloc(t->s, ncap * sizeof(*n));
@@ -190,9 +153,10 @@ static int64_t strtab_index(struct strtab *t, const char *s)
 		t->s = n;
 		t->cap = ncap;
 	}
+	if (hashmap__add(t->index, h, (uint32_t)t->nr))
+		goto oom;
 	t->s[t->nr] = copy;
-	t->slots[slot] = (uint32_t)++t->nr;
-	return (int64_t)t->nr - 1;
+	return (int64_t)t->nr++;
 oom:
 	free(copy);
 	return -1;
@@ -203,7 +167,7 @@ static void strtab_free(struct strtab *t)
 	for (size_t i = 0; i < t->nr; i++)
 		free(t->s[i]);
 	free(t->s);
-	free(t->slots);
+	hashmap__free(t->index);
 }
 
 struct writer {

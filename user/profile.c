@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "array.h"
+#include "hash.h"
+#include "hashmap.h"
 #include "profile.h"
 
 struct stack_rec {
@@ -21,9 +23,10 @@ struct profile {
 	struct value_type *types;
 	unsigned int nr_types;
 
-	/* interned strings: open addressing, power-of-two capacity */
+	/* interned strings, in order of first use */
 	char **strs;
 	size_t nr_strs, cap_strs;
+	struct hashmap *str_index;
 
 	struct frame *frames;
 	size_t nr_frames, cap_frames;
@@ -32,9 +35,7 @@ struct profile {
 	int64_t *values; /* nr_types per stack */
 	size_t nr_stacks, cap_stacks;
 
-	/* stack index + 1, 0 = empty slot */
-	size_t *index;
-	size_t cap_index;
+	struct hashmap *stack_index;
 
 	const char **comments; /* interned */
 	unsigned int nr_comments;
@@ -46,62 +47,44 @@ struct profile {
 	unsigned int nr_counters;
 };
 
-static uint64_t hash_bytes(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	/* FNV-1a */
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define HASH_SEED 0xcbf29ce484222325ULL
-
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
 	return array__grow(arr, cap, need, elem, 64);
 }
 
+static bool str_equal(uint32_t id, const void *key, void *ctx)
+{
+	const struct profile *p = ctx;
+
+	return !strcmp(p->strs[id], key);
+}
+
 static const char *intern(struct profile *p, const char *s)
 {
-	size_t mask, i;
 	uint64_t h;
+	uint32_t id;
+	char *copy;
 
 	if (!s)
 		return NULL;
-	if ((p->nr_strs + 1) * 2 > p->cap_strs) {
-		size_t ncap = p->cap_strs ? p->cap_strs * 2 : 256;
-		char **n = calloc(ncap, sizeof(*n));
-
-		if (!n)
-			return NULL;
-		for (size_t j = 0; j < p->cap_strs; j++) {
-			if (!p->strs[j])
-				continue;
-			h = hash_bytes(HASH_SEED, p->strs[j], strlen(p->strs[j]));
-			for (i = h & (ncap - 1); n[i]; i = (i + 1) & (ncap - 1))
-				;
-			n[i] = p->strs[j];
-		}
-		free(p->strs);
-		p->strs = n;
-		p->cap_strs = ncap;
-	}
-	mask = p->cap_strs - 1;
-	h = hash_bytes(HASH_SEED, s, strlen(s));
-	for (i = h & mask; p->strs[i]; i = (i + 1) & mask) {
-		if (strcmp(p->strs[i], s) == 0)
-			return p->strs[i];
-	}
-	p->strs[i] = strdup(s);
-	if (!p->strs[i])
+	h = fnv1a_str(FNV1A_SEED, s);
+	if (hashmap__find(p->str_index, h, s, &id))
+		return p->strs[id];
+	if (p->nr_strs >= UINT32_MAX - 1 ||
+	    grow((void **)&p->strs, &p->cap_strs, p->nr_strs + 1, sizeof(*p->strs)))
 		return NULL;
-	p->nr_strs++;
-	return p->strs[i];
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
+	if (hashmap__add(p->str_index, h, (uint32_t)p->nr_strs)) {
+		free(copy);
+		return NULL;
+	}
+	p->strs[p->nr_strs++] = copy;
+	return copy;
 }
+
+static bool stack_equal(uint32_t id, const void *key, void *ctx);
 
 struct profile *profile__new(const struct value_type *types, unsigned int nr_types)
 {
@@ -112,6 +95,10 @@ struct profile *profile__new(const struct value_type *types, unsigned int nr_typ
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	p->str_index = hashmap__new(str_equal, p);
+	p->stack_index = hashmap__new(stack_equal, p);
+	if (!p->str_index || !p->stack_index)
+		goto err;
 	p->types = calloc(nr_types, sizeof(*p->types));
 	if (!p->types)
 		goto err;
@@ -133,29 +120,30 @@ void profile__free(struct profile *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->cap_strs; i++)
+	for (size_t i = 0; i < p->nr_strs; i++)
 		free(p->strs[i]);
 	free(p->strs);
+	hashmap__free(p->str_index);
 	free(p->types);
 	free(p->comments);
 	free(p->counters);
 	free(p->frames);
 	free(p->stacks);
 	free(p->values);
-	free(p->index);
+	hashmap__free(p->stack_index);
 	free(p);
 }
 
 static uint64_t hash_frames(const struct frame *f, unsigned int nr)
 {
-	uint64_t h = HASH_SEED;
+	uint64_t h = FNV1A_SEED;
 
 	for (unsigned int i = 0; i < nr; i++) {
-		h = hash_bytes(h, &f[i].name, sizeof(f[i].name));
-		h = hash_bytes(h, &f[i].module, sizeof(f[i].module));
-		h = hash_bytes(h, &f[i].build_id, sizeof(f[i].build_id));
-		h = hash_bytes(h, &f[i].addr, sizeof(f[i].addr));
-		h = hash_bytes(h, &f[i].kind, sizeof(f[i].kind));
+		h = fnv1a_bytes(h, &f[i].name, sizeof(f[i].name));
+		h = fnv1a_bytes(h, &f[i].module, sizeof(f[i].module));
+		h = fnv1a_bytes(h, &f[i].build_id, sizeof(f[i].build_id));
+		h = fnv1a_bytes(h, &f[i].addr, sizeof(f[i].addr));
+		h = fnv1a_bytes(h, &f[i].kind, sizeof(f[i].kind));
 	}
 	return h;
 }
@@ -178,22 +166,29 @@ static const struct frame *stack_frames(const struct profile *p, const struct st
 	return rec->nr_frames ? &p->frames[rec->first_frame] : NULL;
 }
 
-static int rebuild_index(struct profile *p, size_t ncap)
+/* A stack being looked up: its interned frames. */
+struct stack_key {
+	const struct frame *frames;
+	unsigned int nr_frames;
+};
+
+static bool stack_equal(uint32_t id, const void *key, void *ctx)
 {
-	size_t *n = calloc(ncap, sizeof(*n));
+	const struct profile *p = ctx;
+	const struct stack_rec *rec = &p->stacks[id];
+	const struct stack_key *k = key;
 
-	if (!n)
-		return -ENOMEM;
+	return rec->nr_frames == k->nr_frames &&
+	       frames_equal(stack_frames(p, rec), k->frames, k->nr_frames);
+}
+
+static int rebuild_index(struct profile *p)
+{
+	hashmap__clear(p->stack_index);
 	for (size_t s = 0; s < p->nr_stacks; s++) {
-		size_t i = p->stacks[s].hash & (ncap - 1);
-
-		while (n[i])
-			i = (i + 1) & (ncap - 1);
-		n[i] = s + 1;
+		if (hashmap__add(p->stack_index, p->stacks[s].hash, (uint32_t)s))
+			return -ENOMEM;
 	}
-	free(p->index);
-	p->index = n;
-	p->cap_index = ncap;
 	return 0;
 }
 
@@ -201,8 +196,9 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 		 const int64_t *values)
 {
 	struct frame *tmp = NULL;
-	struct stack_rec *rec;
-	size_t i, mask, s;
+	struct stack_key key;
+	size_t i, s;
+	uint32_t id;
 	uint64_t h;
 	int err = -ENOMEM;
 
@@ -219,29 +215,22 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 			goto out;
 	}
 
-	if ((p->nr_stacks + 1) * 2 > p->cap_index &&
-	    rebuild_index(p, p->cap_index ? p->cap_index * 2 : 1024))
-		goto out;
-
 	h = hash_frames(tmp, nr_frames);
-	mask = p->cap_index - 1;
-	for (i = h & mask; p->index[i]; i = (i + 1) & mask) {
-		s = p->index[i] - 1;
-		rec = &p->stacks[s];
-		if (rec->hash == h && rec->nr_frames == nr_frames &&
-		    frames_equal(stack_frames(p, rec), tmp, nr_frames)) {
-			for (unsigned int t = 0; t < p->nr_types; t++) {
-				int64_t *v = &p->values[s * p->nr_types + t];
+	key = (struct stack_key){ tmp, nr_frames };
+	if (hashmap__find(p->stack_index, h, &key, &id)) {
+		for (unsigned int t = 0; t < p->nr_types; t++) {
+			int64_t *v = &p->values[(size_t)id * p->nr_types + t];
 
-				if (!p->types[t].merge_max)
-					*v += values[t];
-				else if (values[t] > *v)
-					*v = values[t];
-			}
-			err = 0;
-			goto out;
+			if (!p->types[t].merge_max)
+				*v += values[t];
+			else if (values[t] > *v)
+				*v = values[t];
 		}
+		err = 0;
+		goto out;
 	}
+	if (p->nr_stacks >= UINT32_MAX - 1)
+		goto out;
 
 	if (grow((void **)&p->frames, &p->cap_frames, p->nr_frames + nr_frames, sizeof(*p->frames)))
 		goto out;
@@ -259,6 +248,9 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 		p->values = nv;
 		p->cap_stacks = ncap;
 	}
+	/* Index first: nothing can fail after the record is appended. */
+	if (hashmap__add(p->stack_index, h, (uint32_t)p->nr_stacks))
+		goto out;
 	if (nr_frames) /* a profile of empty stacks has no frames array */
 		memcpy(&p->frames[p->nr_frames], tmp, nr_frames * sizeof(*tmp));
 	s = p->nr_stacks++;
@@ -267,7 +259,6 @@ int profile__add(struct profile *p, const struct frame *frames, unsigned int nr_
 	p->stacks[s].hash = h;
 	p->nr_frames += nr_frames;
 	memcpy(&p->values[s * p->nr_types], values, p->nr_types * sizeof(*values));
-	p->index[i] = s + 1;
 	err = 0;
 out:
 	free(tmp);
@@ -417,7 +408,7 @@ int profile__sort(struct profile *p)
 	}
 	memcpy(p->stacks, recs, n * sizeof(*recs));
 	memcpy(p->values, vals, n * p->nr_types * sizeof(*vals));
-	err = rebuild_index(p, p->cap_index);
+	err = rebuild_index(p);
 out:
 	free(recs);
 	free(order);
