@@ -726,21 +726,11 @@ class TestRobust(EmberTest):
         with open(schema, "w") as f:
             f.write(SCHEMA)
 
-        def steal_s():
-            # The guest's cpu-clock timer runs on while the host steals the
-            # vCPU, but the task's CPU time (getrusage, sum_exec_runtime)
-            # leaves steal out: samples taken in stolen time are real
-            # samples of a running task that its CPU time does not show.
-            # The machine's whole steal over the run bounds that excess.
-            with open("/proc/stat") as f:
-                cols = f.readline().split()
-            return int(cols[8]) / os.sysconf("SC_CLK_TCK")
-
         def record(ext):
             out = os.path.join(self.dir, "acct." + ext)
-            st0 = steal_s()
+            st0 = run.machine_steal_s()
             r = run.run([EMBER, "record", "-F", str(F), "-o", out, "--", busy, "2", "1.5"], 120)
-            stolen = steal_s() - st0
+            stolen = run.machine_steal_s() - st0
             self.assertEqual(r.rc, 0, "ember failed\n%s\nstdout: %s" % (r, r.out))
             m = re.search(r"^cpu_us (\d+)$", r.out, re.M)
             self.assertTrue(m, "the workload printed no CPU time\n%s\nstdout: %r" % (r, r.out))
