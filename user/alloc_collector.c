@@ -24,12 +24,12 @@
 #include "leak_table.h"
 #include "munmap_log.h"
 #include "log.h"
-#include "map_batch.h"
 #include "procfs.h"
 #include "stack_builder.h"
 #include "targets.h"
 
-struct collector {
+struct alloc_collector {
+	struct collector base;
 	struct alloc_bpf *skel;
 	struct bpf_link **links;
 	size_t nr_links, cap_links;
@@ -38,15 +38,20 @@ struct collector {
 	unsigned int nr_funcs, single_stepped;
 	__u32 cmd_pid;
 	__u64 stop_ns;
-	struct drain_stack_stats ds;
 	struct alloc_leak_stats leak;
-	struct map_batch *taker;
 	char desc[256];
 };
 
-static int load_skel(struct collector *c, const struct record_opts *o, int targets_fd)
+static struct alloc_collector *alloc_of(struct collector *c)
 {
-	bool leak = record_opts__has(o, EVENT_LEAK), alloc = record_opts__has(o, EVENT_ALLOC);
+	return (struct alloc_collector *)c;
+}
+
+static int alloc_load(struct collector *c, int targets_fd)
+{
+	const struct collector_scope *sc = &c->cfg.scope;
+	const struct alloc_config *ac = &c->cfg.alloc;
+	bool leak = ac->track_live, alloc = ac->count_allocs;
 	struct alloc_bpf *skel = alloc_bpf__open();
 	int err;
 
@@ -54,15 +59,15 @@ static int load_skel(struct collector *c, const struct record_opts *o, int targe
 		return errno ? -errno : -ENOMEM;
 	/* Probes are attached to the target processes themselves; only a
 	 * single thread needs filtering, and ember itself with -a. */
-	skel->rodata->filter_mode = o->tid ? EMBER_FILTER_TID : EMBER_FILTER_ALL;
-	skel->rodata->target_tid = o->tid;
+	skel->rodata->filter_mode = sc->tid ? EMBER_FILTER_TID : EMBER_FILTER_ALL;
+	skel->rodata->target_tid = sc->tid;
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->count_allocs = alloc;
 	skel->rodata->track_live = leak;
-	skel->rodata->sample_bytes = o->sample_bytes;
-	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
-	bpf_map__set_max_entries(skel->maps.alloc_counts, alloc ? o->max_entries : 1);
-	bpf_map__set_max_entries(skel->maps.live, leak ? o->max_live : 1);
+	skel->rodata->sample_bytes = ac->sample_bytes;
+	bpf_map__set_max_entries(skel->maps.stacks, sc->stack_storage);
+	bpf_map__set_max_entries(skel->maps.alloc_counts, alloc ? sc->max_entries : 1);
+	bpf_map__set_max_entries(skel->maps.live, leak ? ac->max_live : 1);
 	if (!leak) {
 		bpf_program__set_autoload(skel->progs.free_enter, false);
 		bpf_program__set_autoload(skel->progs.munmap_enter, false);
@@ -75,13 +80,8 @@ static int load_skel(struct collector *c, const struct record_opts *o, int targe
 		alloc_bpf__destroy(skel);
 		return err;
 	}
-	c->skel = skel;
+	alloc_of(c)->skel = skel;
 	return 0;
-}
-
-static struct collector *alloc_load(const struct record_opts *o, int targets_fd)
-{
-	return collector__new(sizeof(struct collector), load_skel, o, targets_fd);
 }
 
 static struct bpf_program *entry_program(struct alloc_bpf *skel, enum ember_alloc_kind kind)
@@ -112,7 +112,7 @@ static struct bpf_program *entry_program(struct alloc_bpf *skel, enum ember_allo
 	}
 }
 
-static int add_link(struct collector *c, struct bpf_link *l)
+static int add_link(struct alloc_collector *c, struct bpf_link *l)
 {
 	if (c->nr_links == c->cap_links) {
 		size_t ncap = c->cap_links ? c->cap_links * 2 : 64;
@@ -129,8 +129,8 @@ static int add_link(struct collector *c, struct bpf_link *l)
 	return 0;
 }
 
-static int attach_one(struct collector *c, struct bpf_program *prog, int pid, const char *path,
-		      __u64 offset, bool retprobe, const char *func)
+static int attach_one(struct alloc_collector *c, struct bpf_program *prog, int pid,
+		      const char *path, __u64 offset, bool retprobe, const char *func)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe);
 	struct bpf_link *l;
@@ -147,10 +147,9 @@ static int attach_one(struct collector *c, struct bpf_program *prog, int pid, co
 }
 
 /* Probe every allocator function of one library in process pid (-1: all). */
-static int attach_sites(struct collector *c, const struct record_opts *o,
-			const struct alloc_sites *s, int pid, bool count)
+static int attach_sites(struct alloc_collector *c, const struct alloc_sites *s, int pid, bool count)
 {
-	bool leak = record_opts__has(o, EVENT_LEAK);
+	bool leak = c->base.cfg.alloc.track_live;
 	const char *path = alloc_sites__path(s);
 	int err;
 
@@ -187,45 +186,48 @@ static const char *basename_of(const char *path)
 }
 
 /* The allocator libraries of every target, and --alloc-lib's. */
-static int find_libs(const struct record_opts *o, struct alloc_libs *libs)
+static int find_libs(const struct collector_config *cfg, struct alloc_libs *libs)
 {
+	const struct collector_scope *sc = &cfg->scope;
+	const struct alloc_config *ac = &cfg->alloc;
 	__u32 tgid;
 	int err = 0;
 
-	if (o->cmd) {
-		err = alloc_libs__add_command(libs, o->cmd[0]);
+	if (sc->cmd) {
+		err = alloc_libs__add_command(libs, sc->cmd);
 		if (err) {
 			p_err("cannot find the allocator '%s' will use: %s: check the command, or "
 			      "name its allocator with --alloc-lib",
-			      o->cmd[0], strerror(-err));
+			      sc->cmd, strerror(-err));
 			return err;
 		}
 	}
-	for (int i = 0; i < o->nr_pids && !err; i++)
-		err = alloc_libs__add_pid(libs, o->pids[i]);
-	if (!err && o->tid && !targets__tgid_of(o->tid, &tgid))
+	for (int i = 0; i < sc->nr_pids && !err; i++)
+		err = alloc_libs__add_pid(libs, sc->pids[i]);
+	if (!err && sc->tid && !targets__tgid_of(sc->tid, &tgid))
 		err = alloc_libs__add_pid(libs, tgid);
-	if (!err && o->all)
+	if (!err && sc->all)
 		err = alloc_libs__add_pid(libs, getpid());
 	if (err) {
 		p_err("cannot read the target's libraries: %s: check that it still runs",
 		      strerror(-err));
 		return err;
 	}
-	for (int i = 0; i < o->nr_alloc_libs; i++) {
-		err = alloc_libs__add(libs, o->alloc_libs[i]);
+	for (int i = 0; i < ac->nr_libs; i++) {
+		err = alloc_libs__add(libs, ac->libs[i]);
 		if (err) {
 			p_err("cannot use --alloc-lib %s: %s: give the path of a shared library",
-			      o->alloc_libs[i], strerror(-err));
+			      ac->libs[i], strerror(-err));
 			return err;
 		}
 	}
 	return 0;
 }
 
-static int alloc_attach(struct collector *c, const struct record_opts *o,
-			const struct attach_info *ai)
+static int alloc_attach(struct collector *base, const struct attach_info *ai)
 {
+	struct alloc_collector *c = alloc_of(base);
+	const struct collector_scope *sc = &base->cfg.scope;
 	struct alloc_libs *libs = alloc_libs__new();
 	struct alloc_sites **sites = NULL;
 	unsigned int nr_libs = 0;
@@ -236,12 +238,12 @@ static int alloc_attach(struct collector *c, const struct record_opts *o,
 	c->cmd_pid = ai->cmd_pid;
 	if (!libs)
 		goto out;
-	err = find_libs(o, libs);
+	err = find_libs(&base->cfg, libs);
 	if (err)
 		goto out;
 	nr_libs = alloc_libs__count(libs);
 	sites = calloc(nr_libs ? nr_libs : 1, sizeof(*sites));
-	pids = calloc(o->nr_pids + 2, sizeof(*pids));
+	pids = calloc(sc->nr_pids + 2, sizeof(*pids));
 	err = -ENOMEM;
 	if (!sites || !pids)
 		goto out;
@@ -249,13 +251,13 @@ static int alloc_attach(struct collector *c, const struct record_opts *o,
 	/* uprobes filtered by process: the kernel installs breakpoints in
 	 * the targets' address spaces only, every thread of them, present
 	 * and future (and a command's from its exec on). */
-	if (o->cmd)
+	if (sc->cmd)
 		pids[nr_pids++] = ai->cmd_pid;
-	for (int i = 0; i < o->nr_pids; i++)
-		pids[nr_pids++] = o->pids[i];
-	if (o->tid && !targets__tgid_of(o->tid, &tgid))
+	for (int i = 0; i < sc->nr_pids; i++)
+		pids[nr_pids++] = sc->pids[i];
+	if (sc->tid && !targets__tgid_of(sc->tid, &tgid))
 		pids[nr_pids++] = tgid;
-	if (o->all)
+	if (sc->all)
 		pids[nr_pids++] = -1;
 
 	for (unsigned int l = 0; l < nr_libs; l++) {
@@ -273,7 +275,7 @@ static int alloc_attach(struct collector *c, const struct record_opts *o,
 			continue;
 		}
 		for (int p = 0; p < nr_pids; p++) {
-			err = attach_sites(c, o, sites[l], pids[p], p == 0);
+			err = attach_sites(c, sites[l], pids[p], p == 0);
 			if (err)
 				goto out;
 		}
@@ -281,7 +283,7 @@ static int alloc_attach(struct collector *c, const struct record_opts *o,
 		    snprintf(c->desc + used, used < sizeof(c->desc) ? sizeof(c->desc) - used : 0,
 			     "%s%s", used ? ", " : "", basename_of(path));
 	}
-	if (record_opts__has(o, EVENT_LEAK)) {
+	if (base->cfg.alloc.track_live) {
 		struct bpf_link *l = bpf_program__attach(c->skel->progs.on_exec);
 
 		err = l ? add_link(c, l) : -errno;
@@ -304,7 +306,7 @@ static int alloc_attach(struct collector *c, const struct record_opts *o,
 		snprintf(c->desc, sizeof(c->desc), "uprobes on %u functions in %.180s%s",
 			 c->nr_funcs, libs_desc, c->single_stepped ? ", some single-stepped" : "");
 	}
-	if (o->all)
+	if (sc->all)
 		p_warn("every process on the machine now traps into the kernel on each "
 		       "allocation; prefer -p PID or -- CMD");
 	err = 0;
@@ -353,7 +355,7 @@ static void destroy_links(struct bpf_link **links, size_t n)
 
 static void *remove_links(void *arg)
 {
-	struct collector *c = arg;
+	struct alloc_collector *c = arg;
 	struct timespec a, b;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -367,8 +369,10 @@ static void *remove_links(void *arg)
 
 /* The programs stop counting at once; the probes go in the background
  * while the maps are read and the profile written (joined in free). */
-static void alloc_stop(struct collector *c, __u64 stop_ns)
+static void alloc_stop(struct collector *base, __u64 stop_ns)
 {
+	struct alloc_collector *c = alloc_of(base);
+
 	c->skel->bss->stopped = 1;
 	__sync_synchronize();
 	c->stop_ns = stop_ns;
@@ -380,12 +384,14 @@ static void alloc_stop(struct collector *c, __u64 stop_ns)
 /* A process that exited while recording freed everything it had; only
  * the processes whose exit ends the recording keep theirs ("the end" is
  * their exit). A process that exec'd lost what it had before. */
-static bool ended_recording(const struct collector *c, const struct record_opts *o, __u32 tgid)
+static bool ended_recording(const struct alloc_collector *c, __u32 tgid)
 {
-	if (o->cmd && tgid == c->cmd_pid)
+	const struct collector_scope *sc = &c->base.cfg.scope;
+
+	if (sc->cmd && tgid == c->cmd_pid)
 		return true;
-	for (int i = 0; i < o->nr_pids; i++)
-		if (tgid == o->pids[i])
+	for (int i = 0; i < sc->nr_pids; i++)
+		if (tgid == sc->pids[i])
 			return true;
 	return false;
 }
@@ -400,12 +406,11 @@ static bool same_process(__u32 pid, __u64 start)
 }
 
 /* Fold the live blocks by stack, then hand each stack to the sink. */
-static int drain_live(struct collector *c, const struct record_opts *o, collector_sink sink,
-		      void *ctx)
+static int drain_live(struct alloc_collector *c, collector_sink sink, void *ctx)
 {
 	int live_fd = bpf_map__fd(c->skel->maps.live);
 	int stacks_fd = bpf_map__fd(c->skel->maps.stacks);
-	__u64 min_age_ns = (__u64)(o->min_age * 1e9);
+	__u64 min_age_ns = (__u64)(c->base.cfg.alloc.min_age * 1e9);
 	struct ember_alloc_addr a, next, *prev = NULL;
 	struct leak_table *t = leak_table__new();
 	struct munmap_log *ml = munmap_log__new();
@@ -435,7 +440,7 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 			last_tgid = a.tgid;
 			last_start = l.start_time;
 			last_alive =
-			    ended_recording(c, o, a.tgid) || same_process(a.tgid, l.start_time);
+			    ended_recording(c, a.tgid) || same_process(a.tgid, l.start_time);
 			if (bpf_map_lookup_elem(exec_fd, &a.tgid, &last_exec))
 				last_exec = 0;
 		}
@@ -472,7 +477,7 @@ static int drain_live(struct collector *c, const struct record_opts *o, collecto
 		col.count = (e->count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
 		col.oldest_ns = e->oldest_ts < c->stop_ns ? c->stop_ns - e->oldest_ts : 0;
 		/* taken at the allocator's return */
-		collector__resolve(stacks_fd, &e->key, o, true, b, &rs, &c->ds);
+		collector__resolve(&c->base, stacks_fd, &e->key, true, b, &rs);
 		col.stack = &rs;
 		err = sink(ctx, &col);
 	}
@@ -483,65 +488,67 @@ out:
 	return err;
 }
 
-static int alloc_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
-		       void *ctx)
+static int alloc_drain(struct collector *base, collector_sink sink, void *ctx)
 {
+	struct alloc_collector *c = alloc_of(base);
 	int err = 0;
 
-	if (record_opts__has(o, EVENT_ALLOC))
-		err = collector__drain_counts(SOURCE_ALLOC, bpf_map__fd(c->skel->maps.alloc_counts),
-					      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx,
-					      &c->ds);
-	if (!err && record_opts__has(o, EVENT_LEAK))
-		err = drain_live(c, o, sink, ctx);
+	if (base->cfg.alloc.count_allocs)
+		err = collector__drain_counts(base, SOURCE_ALLOC,
+					      bpf_map__fd(c->skel->maps.alloc_counts),
+					      bpf_map__fd(c->skel->maps.stacks), sink, ctx);
+	if (!err && base->cfg.alloc.track_live)
+		err = drain_live(c, sink, ctx);
 	return err;
 }
 
-static int alloc_take(struct collector *c, const struct record_opts *o, collector_sink sink,
-		      void *ctx)
+static int alloc_take(struct collector *base, collector_sink sink, void *ctx)
 {
-	return collector__take_counts(SOURCE_ALLOC, &c->taker,
-				      bpf_map__fd(c->skel->maps.alloc_counts),
-				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+	struct alloc_collector *c = alloc_of(base);
+
+	return collector__take_counts(base, SOURCE_ALLOC, bpf_map__fd(c->skel->maps.alloc_counts),
+				      bpf_map__fd(c->skel->maps.stacks), sink, ctx);
 }
 
-static void alloc_read_stats(struct collector *c, __u64 *stats)
+static void alloc_read_stats(struct collector *base, __u64 *stats)
 {
-	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
+	struct alloc_collector *c = alloc_of(base);
+
+	collector__add_bpf_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &base->ds, stats);
 	stats[EMBER_STAT_MUNMAP_UNTRACKED] += c->leak.munmap_untracked;
+}
+
+static void alloc_leak_stats(const struct collector *base, struct alloc_leak_stats *st)
+{
+	*st = ((const struct alloc_collector *)base)->leak;
 }
 
 static const char *alloc_describe(struct collector *c)
 {
-	return c->desc;
+	return alloc_of(c)->desc;
 }
 
-static void alloc_free(struct collector *c)
+static void alloc_free(struct collector *base)
 {
-	if (!c)
-		return;
+	struct alloc_collector *c = alloc_of(base);
+
 	if (c->removing)
 		pthread_join(c->remover, NULL);
 	destroy_links(c->links, c->nr_links);
 	free(c->links);
 	alloc_bpf__destroy(c->skel);
-	map_batch__free(c->taker);
-	free(c);
-}
-
-void alloc_collector__leak_stats(const struct collector *c, struct alloc_leak_stats *st)
-{
-	*st = c->leak;
 }
 
 const struct collector_ops alloc_collector_ops = {
 	.name = "alloc",
+	.size = sizeof(struct alloc_collector),
 	.load = alloc_load,
 	.attach = alloc_attach,
 	.stop = alloc_stop,
 	.drain = alloc_drain,
 	.take = alloc_take,
 	.read_stats = alloc_read_stats,
+	.leak_stats = alloc_leak_stats,
 	.describe = alloc_describe,
 	.free = alloc_free,
 };

@@ -9,23 +9,32 @@
 #include "map_batch.h"
 #include "raw_stack.h"
 
-struct collector *collector__new(size_t size,
-				 int (*load)(struct collector *c, const struct record_opts *o,
-					     int targets_fd),
-				 const struct record_opts *o, int targets_fd)
+struct collector *collector__new(const struct collector_ops *ops,
+				 const struct collector_config *cfg, int targets_fd)
 {
-	struct collector *c = calloc(1, size);
+	struct collector *c = calloc(1, ops->size);
 	int err;
 
 	if (!c)
 		return NULL;
-	err = load(c, o, targets_fd);
+	c->ops = ops;
+	c->cfg = *cfg;
+	err = ops->load(c, targets_fd);
 	if (err) {
-		free(c);
+		collector__free(c);
 		errno = -err;
 		return NULL;
 	}
 	return c;
+}
+
+void collector__free(struct collector *c)
+{
+	if (!c)
+		return;
+	c->ops->free(c);
+	map_batch__free(c->taker);
+	free(c);
 }
 
 void collector__add_stats(int stats_fd, __u64 *stats)
@@ -47,13 +56,14 @@ void collector__add_stats(int stats_fd, __u64 *stats)
 	free(vals);
 }
 
-void collector__read_stats(int stats_fd, const struct bpf_object *obj,
-			   const struct drain_stack_stats *ds, __u64 *stats)
+void collector__add_bpf_stats(int stats_fd, const struct bpf_object *obj,
+			      const struct drain_stack_stats *ds, __u64 *stats)
 {
 	struct bpf_program *prog;
 
 	collector__add_stats(stats_fd, stats);
-	stats[EMBER_STAT_STACK_MISSING] += ds->missing_stacks;
+	if (ds)
+		stats[EMBER_STAT_STACK_MISSING] += ds->missing_stacks;
 	/* The kernel does not run a tracing program on a CPU where it is
 	 * already running (an NMI sample inside a sched_switch, ...) and
 	 * counts each skip; those events are lost to ember. */
@@ -102,10 +112,10 @@ static unsigned int add_frames(struct raw_frame *out, const struct ember_stack *
 	return n;
 }
 
-void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
-			const struct record_opts *o, bool user_at_return, struct collector_bufs *b,
-			struct raw_stack *rs, struct drain_stack_stats *st)
+void collector__resolve(struct collector *c, int stacks_fd, const struct ember_stack_key *key,
+			bool user_at_return, struct collector_bufs *b, struct raw_stack *rs)
 {
+	struct drain_stack_stats *st = &c->ds;
 	unsigned int n = 0;
 
 	memset(rs, 0, sizeof(*rs));
@@ -133,7 +143,7 @@ void collector__resolve(int stacks_fd, const struct ember_stack_key *key,
 	if (key->flags & (EMBER_KEY_USER_LOST | EMBER_KEY_KERNEL_LOST))
 		rs->marker = "[lost stack]";
 	else if (!n)
-		rs->marker = o->user_only ? "[kernel]" : "[no stack]";
+		rs->marker = c->cfg.scope.user_only ? "[kernel]" : "[no stack]";
 }
 
 union count_value {
@@ -150,10 +160,9 @@ static size_t value_size(enum collector_source source)
 }
 
 /* One counts entry, its stacks resolved, to the sink. */
-static int emit(enum collector_source source, const struct ember_stack_key *key,
-		const union count_value *v, int stacks_fd, const struct record_opts *o,
-		struct collector_bufs *b, collector_sink sink, void *ctx,
-		struct drain_stack_stats *st)
+static int emit(struct collector *c, enum collector_source source,
+		const struct ember_stack_key *key, const union count_value *v, int stacks_fd,
+		struct collector_bufs *b, collector_sink sink, void *ctx)
 {
 	struct collected col = { .source = source, .key = key };
 	struct raw_stack rs;
@@ -168,15 +177,14 @@ static int emit(enum collector_source source, const struct ember_stack_key *key,
 		col.count = (v->alloc.count + EMBER_ALLOC_ONE / 2) / EMBER_ALLOC_ONE;
 	}
 	/* allocation stacks are taken at the allocator's return */
-	collector__resolve(stacks_fd, key, o, source == SOURCE_ALLOC, b, &rs, st);
+	collector__resolve(c, stacks_fd, key, source == SOURCE_ALLOC, b, &rs);
 	col.stack = &rs;
 	return sink(ctx, &col);
 }
 
 /* Every entry the batch reads (take: and deletes), resolved, to the sink. */
-static int emit_all(enum collector_source source, struct map_batch *mb, bool take, int stacks_fd,
-		    const struct record_opts *o, collector_sink sink, void *ctx,
-		    struct drain_stack_stats *st)
+static int emit_all(struct collector *c, enum collector_source source, struct map_batch *mb,
+		    bool take, int stacks_fd, collector_sink sink, void *ctx)
 {
 	struct collector_bufs *b;
 	long n = map_batch__read(mb, take);
@@ -192,15 +200,14 @@ static int emit_all(enum collector_source source, struct map_batch *mb, bool tak
 
 		/* the batch packs values at their size, unaligned for the union */
 		memcpy(&v, map_batch__value(mb, i), value_size(source));
-		err = emit(source, map_batch__key(mb, i), &v, stacks_fd, o, b, sink, ctx, st);
+		err = emit(c, source, map_batch__key(mb, i), &v, stacks_fd, b, sink, ctx);
 	}
 	free(b);
 	return err;
 }
 
-int collector__drain_counts(enum collector_source source, int counts_fd, int stacks_fd,
-			    const struct record_opts *o, collector_sink sink, void *ctx,
-			    struct drain_stack_stats *st)
+int collector__drain_counts(struct collector *c, enum collector_source source, int counts_fd,
+			    int stacks_fd, collector_sink sink, void *ctx)
 {
 	struct map_batch *mb =
 	    map_batch__new(counts_fd, sizeof(struct ember_stack_key), (__u32)value_size(source));
@@ -208,20 +215,19 @@ int collector__drain_counts(enum collector_source source, int counts_fd, int sta
 
 	if (!mb)
 		return -errno;
-	err = emit_all(source, mb, false, stacks_fd, o, sink, ctx, st);
+	err = emit_all(c, source, mb, false, stacks_fd, sink, ctx);
 	map_batch__free(mb);
 	return err;
 }
 
-int collector__take_counts(enum collector_source source, struct map_batch **taker, int counts_fd,
-			   int stacks_fd, const struct record_opts *o, collector_sink sink,
-			   void *ctx, struct drain_stack_stats *st)
+int collector__take_counts(struct collector *c, enum collector_source source, int counts_fd,
+			   int stacks_fd, collector_sink sink, void *ctx)
 {
-	if (!*taker) {
-		*taker = map_batch__new(counts_fd, sizeof(struct ember_stack_key),
-					(__u32)value_size(source));
-		if (!*taker)
+	if (!c->taker) {
+		c->taker = map_batch__new(counts_fd, sizeof(struct ember_stack_key),
+					  (__u32)value_size(source));
+		if (!c->taker)
 			return -errno;
 	}
-	return emit_all(source, *taker, true, stacks_fd, o, sink, ctx, st);
+	return emit_all(c, source, c->taker, true, stacks_fd, sink, ctx);
 }

@@ -9,36 +9,40 @@
 #include "collector.h"
 #include "cpu.skel.h"
 #include "log.h"
-#include "map_batch.h"
 #include "sampler.h"
 #include "stack_builder.h"
 
-struct collector {
+struct cpu_collector {
+	struct collector base;
 	struct cpu_bpf *skel;
 	struct sampler *sampler;
 	char desc[96];
-	struct drain_stack_stats ds;
-	struct map_batch *taker;
 };
+
+static struct cpu_collector *cpu_of(struct collector *c)
+{
+	return (struct cpu_collector *)c;
+}
 
 /*
  * Maps are preallocated: on-demand allocation (BPF_F_NO_PREALLOC) cannot
  * refill its per-CPU cache from a perf interrupt and drops stacks in
  * bursts (seen at the start of whole-machine profiles).
  */
-static int load_skel(struct collector *c, const struct record_opts *o, int targets_fd)
+static int cpu_load(struct collector *c, int targets_fd)
 {
+	const struct collector_scope *sc = &c->cfg.scope;
 	struct cpu_bpf *skel = cpu_bpf__open();
 	int err;
 
 	if (!skel)
 		return errno ? -errno : -ENOMEM;
-	skel->rodata->filter_mode = collector__filter_mode(o);
-	skel->rodata->target_tid = o->tid;
-	skel->rodata->want_user = !o->kernel_only;
-	skel->rodata->want_kernel = !o->user_only;
-	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
-	bpf_map__set_max_entries(skel->maps.counts, o->max_entries);
+	skel->rodata->filter_mode = collector__filter_mode(sc);
+	skel->rodata->target_tid = sc->tid;
+	skel->rodata->want_user = !sc->kernel_only;
+	skel->rodata->want_kernel = !sc->user_only;
+	bpf_map__set_max_entries(skel->maps.stacks, sc->stack_storage);
+	bpf_map__set_max_entries(skel->maps.counts, sc->max_entries);
 	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
 	if (!err)
 		err = cpu_bpf__load(skel);
@@ -46,69 +50,67 @@ static int load_skel(struct collector *c, const struct record_opts *o, int targe
 		cpu_bpf__destroy(skel);
 		return err;
 	}
-	c->skel = skel;
+	cpu_of(c)->skel = skel;
 	return 0;
 }
 
-static struct collector *cpu_load(const struct record_opts *o, int targets_fd)
+static int cpu_attach(struct collector *c, const struct attach_info *ai)
 {
-	return collector__new(sizeof(struct collector), load_skel, o, targets_fd);
-}
+	struct cpu_collector *cc = cpu_of(c);
+	unsigned int freq = c->cfg.cpu.freq;
 
-static int cpu_attach(struct collector *c, const struct record_opts *o,
-		      const struct attach_info *ai)
-{
-	c->sampler = sampler__open(ai->cpus, ai->nr_cpus, o->freq, o->kernel_only);
-	if (!c->sampler)
+	cc->sampler = sampler__open(ai->cpus, ai->nr_cpus, freq, c->cfg.scope.kernel_only);
+	if (!cc->sampler)
 		return -errno;
-	snprintf(c->desc, sizeof(c->desc), "%s at %u Hz%s", sampler__event_name(c->sampler),
-		 o->freq,
-		 sampler__is_hardware(c->sampler) ? "" : " (software event; no hardware PMU)");
-	return sampler__attach(c->sampler, c->skel->progs.on_sample);
+	snprintf(cc->desc, sizeof(cc->desc), "%s at %u Hz%s", sampler__event_name(cc->sampler),
+		 freq,
+		 sampler__is_hardware(cc->sampler) ? "" : " (software event; no hardware PMU)");
+	return sampler__attach(cc->sampler, cc->skel->progs.on_sample);
 }
 
 static void cpu_stop(struct collector *c, __u64 stop_ns)
 {
 	(void)stop_ns;
-	sampler__stop(c->sampler);
+	sampler__stop(cpu_of(c)->sampler);
 }
 
-static int cpu_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
-		     void *ctx)
+static int cpu_drain(struct collector *c, collector_sink sink, void *ctx)
 {
-	return collector__drain_counts(SOURCE_CPU, bpf_map__fd(c->skel->maps.counts),
-				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+	struct cpu_bpf *skel = cpu_of(c)->skel;
+
+	return collector__drain_counts(c, SOURCE_CPU, bpf_map__fd(skel->maps.counts),
+				       bpf_map__fd(skel->maps.stacks), sink, ctx);
 }
 
-static int cpu_take(struct collector *c, const struct record_opts *o, collector_sink sink,
-		    void *ctx)
+static int cpu_take(struct collector *c, collector_sink sink, void *ctx)
 {
-	return collector__take_counts(SOURCE_CPU, &c->taker, bpf_map__fd(c->skel->maps.counts),
-				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+	struct cpu_bpf *skel = cpu_of(c)->skel;
+
+	return collector__take_counts(c, SOURCE_CPU, bpf_map__fd(skel->maps.counts),
+				      bpf_map__fd(skel->maps.stacks), sink, ctx);
 }
 
 static void cpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
+	struct cpu_bpf *skel = cpu_of(c)->skel;
+
+	collector__add_bpf_stats(bpf_map__fd(skel->maps.stats), skel->obj, &c->ds, stats);
 }
 
 static const char *cpu_describe(struct collector *c)
 {
-	return c->desc;
+	return cpu_of(c)->desc;
 }
 
 static void cpu_free(struct collector *c)
 {
-	if (!c)
-		return;
-	sampler__free(c->sampler);
-	cpu_bpf__destroy(c->skel);
-	map_batch__free(c->taker);
-	free(c);
+	sampler__free(cpu_of(c)->sampler);
+	cpu_bpf__destroy(cpu_of(c)->skel);
 }
 
 const struct collector_ops cpu_collector_ops = {
 	.name = "cpu",
+	.size = sizeof(struct cpu_collector),
 	.load = cpu_load,
 	.attach = cpu_attach,
 	.stop = cpu_stop,

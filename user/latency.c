@@ -231,9 +231,7 @@ void latency_hist__print(const struct latency_hist *h, const char *title, FILE *
 
 void latency__stats(struct latency *l, __u64 *stats)
 {
-	struct drain_stack_stats ds = {};
-
-	collector__read_stats(bpf_map__fd(l->skel->maps.stats), l->skel->obj, &ds, stats);
+	collector__add_bpf_stats(bpf_map__fd(l->skel->maps.stats), l->skel->obj, NULL, stats);
 }
 
 void latency__free(struct latency *l)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "ember_abi.h"
-#include "record_opts.h"
+#include "event.h"
 
 struct stack_builder_stats;
 struct mmap_tracker_stats;

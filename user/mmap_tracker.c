@@ -16,8 +16,14 @@
  * emits dozens of records each; losses are counted, not hidden. */
 #define TRACKER_PAGES 64
 
+struct listener {
+	const struct mmap_listener *l;
+	void *ctx;
+};
+
 struct mmap_tracker {
-	struct symbolizer *sym;
+	struct listener *listeners;
+	size_t nr_listeners;
 	struct perf_buffer *pb;
 	int map_fd;
 	bool track_all, follow_forks;
@@ -173,7 +179,9 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 		m.ino_generation = r->ino_generation;
 		m.path = r->filename;
 		m.time = sid->time;
-		symbolizer__mmap(t->sym, &m);
+		for (size_t i = 0; i < t->nr_listeners; i++)
+			if (t->listeners[i].l->mmap)
+				t->listeners[i].l->mmap(t->listeners[i].ctx, &m);
 		break;
 	}
 	case PERF_RECORD_COMM: {
@@ -182,7 +190,9 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 		if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) || !sid || !tracked(t, r->pid))
 			break;
 		t->st.execs++;
-		symbolizer__exec(t->sym, r->pid, sid->time);
+		for (size_t i = 0; i < t->nr_listeners; i++)
+			if (t->listeners[i].l->exec)
+				t->listeners[i].l->exec(t->listeners[i].ctx, r->pid, sid->time);
 		break;
 	}
 	case PERF_RECORD_FORK: {
@@ -197,7 +207,10 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 			mmap_tracker__track(t, r->pid);
 		}
 		t->st.forks++;
-		symbolizer__fork(t->sym, r->ppid, r->pid, r->time);
+		for (size_t i = 0; i < t->nr_listeners; i++)
+			if (t->listeners[i].l->fork)
+				t->listeners[i].l->fork(t->listeners[i].ctx, r->ppid, r->pid,
+							r->time);
 		break;
 	}
 	case PERF_RECORD_EXIT: {
@@ -207,7 +220,9 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 		if (r->pid != r->tid || !tracked(t, r->pid))
 			break;
 		t->st.exits++;
-		symbolizer__exit(t->sym, r->pid, r->time);
+		for (size_t i = 0; i < t->nr_listeners; i++)
+			if (t->listeners[i].l->exit)
+				t->listeners[i].l->exit(t->listeners[i].ctx, r->pid, r->time);
 		break;
 	}
 	default:
@@ -279,8 +294,19 @@ static void hand_on(struct mmap_tracker *t, __u64 cut)
 	t->nr_pending = j;
 }
 
-struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus, int nr_cpus,
-				       bool track_all, bool follow_forks, int targets_fd)
+int mmap_tracker__listen(struct mmap_tracker *t, const struct mmap_listener *l, void *ctx)
+{
+	struct listener *n = realloc(t->listeners, (t->nr_listeners + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	n[t->nr_listeners++] = (struct listener){ .l = l, .ctx = ctx };
+	t->listeners = n;
+	return 0;
+}
+
+struct mmap_tracker *mmap_tracker__new(const bool *cpus, int nr_cpus, bool track_all,
+				       bool follow_forks, int targets_fd)
 {
 	struct perf_buffer_raw_opts opts = {};
 	struct perf_event_attr attr = {};
@@ -290,7 +316,6 @@ struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
-	t->sym = sym;
 	t->track_all = track_all;
 	t->follow_forks = follow_forks;
 	t->targets_fd = targets_fd;
@@ -371,6 +396,7 @@ void mmap_tracker__free(struct mmap_tracker *t)
 		free(t->pending[i].h);
 	free(t->pending);
 	free(t->tgids);
+	free(t->listeners);
 	free(t);
 }
 

@@ -3,8 +3,10 @@
  * mmap_tracker: follows processes' executable mappings, forks and execs
  * as they happen, from perf's side-band records (a dummy software event
  * per CPU with mmap2/comm/task records, as `perf record` does), and feeds
- * them to the symbolizer. This is what lets a process that exits before
- * the profile ends be symbolized: its maps were seen while it lived.
+ * them, in time order, to its listeners: the symbolizer today, unwind
+ * tables and interpreter discovery next. This is what lets a process that
+ * exits before the profile ends be symbolized: its maps were seen while
+ * it lived.
  */
 #ifndef EMBER_MMAP_TRACKER_H
 #define EMBER_MMAP_TRACKER_H
@@ -13,7 +15,16 @@
 #include <linux/types.h>
 
 struct mmap_tracker;
-struct symbolizer;
+struct sym_mmap;
+
+/* What a listener hears of a tracked process; NULL ops are not called.
+ * time: the record's stamp (mmap_tracker__now()'s clock). */
+struct mmap_listener {
+	void (*mmap)(void *ctx, const struct sym_mmap *m);
+	void (*fork)(void *ctx, __u32 parent_tgid, __u32 child_tgid, __u64 time);
+	void (*exec)(void *ctx, __u32 tgid, __u64 time);
+	void (*exit)(void *ctx, __u32 tgid, __u64 time);
+};
 
 struct mmap_tracker_stats {
 	__u64 mmaps, forks, execs, exits;
@@ -23,9 +34,12 @@ struct mmap_tracker_stats {
 /* track_all: every process; else only tgids added with
  * mmap_tracker__track(), those in the BPF targets map (targets_fd, -1 for
  * none) and, if follow_forks, their descendants. */
-struct mmap_tracker *mmap_tracker__new(struct symbolizer *sym, const bool *cpus, int nr_cpus,
-				       bool track_all, bool follow_forks, int targets_fd);
+struct mmap_tracker *mmap_tracker__new(const bool *cpus, int nr_cpus, bool track_all,
+				       bool follow_forks, int targets_fd);
 void mmap_tracker__free(struct mmap_tracker *t);
+/* Adds a listener (L must outlive T), heard after those added before it.
+ * 0 or -ENOMEM. */
+int mmap_tracker__listen(struct mmap_tracker *t, const struct mmap_listener *l, void *ctx);
 void mmap_tracker__track(struct mmap_tracker *t, __u32 tgid);
 /* Waits up to timeout_ms for records, then hands on, in time order, every
  * record stamped before now (less a small margin; later ones wait for the

@@ -7,42 +7,46 @@
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "log.h"
-#include "map_batch.h"
 #include "offcpu.skel.h"
 #include "stack_builder.h"
 
-struct collector {
+struct offcpu_collector {
+	struct collector base;
 	struct offcpu_bpf *skel;
 	struct bpf_link *link;
 	__u64 stop_ns;
-	struct drain_stack_stats ds;
-	struct map_batch *taker;
 };
+
+static struct offcpu_collector *offcpu_of(struct collector *c)
+{
+	return (struct offcpu_collector *)c;
+}
 
 /*
  * Maps are preallocated: map updates in the scheduler's switch run under
  * the runqueue lock, where on-demand allocation cannot refill its cache
  * and fails.
  */
-static int load_skel(struct collector *c, const struct record_opts *o, int targets_fd)
+static int offcpu_load(struct collector *c, int targets_fd)
 {
+	const struct collector_scope *sc = &c->cfg.scope;
+	const struct offcpu_config *oc = &c->cfg.offcpu;
 	struct offcpu_bpf *skel = offcpu_bpf__open();
 	int err;
 
 	if (!skel)
 		return errno ? -errno : -ENOMEM;
-	skel->rodata->filter_mode = collector__filter_mode(o);
-	skel->rodata->target_tid = o->tid;
-	skel->rodata->want_user = !o->kernel_only;
-	skel->rodata->want_kernel = !o->user_only;
-	skel->rodata->state_mask = o->state_mask;
-	/* The wall view counts runnable time too; the off-CPU view only when
-	 * asked. Keys carry EMBER_KEY_PREEMPTED so each view picks its own. */
-	skel->rodata->record_preempted = o->include_preempted || record_opts__has(o, EVENT_WALL);
-	skel->rodata->min_block_ns = o->min_block_us * 1000;
-	skel->rodata->max_block_ns = o->max_block_us ? o->max_block_us * 1000 : ~0ULL;
-	bpf_map__set_max_entries(skel->maps.stacks, o->stack_storage);
-	bpf_map__set_max_entries(skel->maps.offcpu_counts, o->max_entries);
+	skel->rodata->filter_mode = collector__filter_mode(sc);
+	skel->rodata->target_tid = sc->tid;
+	skel->rodata->want_user = !sc->kernel_only;
+	skel->rodata->want_kernel = !sc->user_only;
+	skel->rodata->state_mask = oc->state_mask;
+	/* Keys carry EMBER_KEY_PREEMPTED so each view picks its own. */
+	skel->rodata->record_preempted = oc->record_preempted;
+	skel->rodata->min_block_ns = oc->min_block_us * 1000;
+	skel->rodata->max_block_ns = oc->max_block_us ? oc->max_block_us * 1000 : ~0ULL;
+	bpf_map__set_max_entries(skel->maps.stacks, sc->stack_storage);
+	bpf_map__set_max_entries(skel->maps.offcpu_counts, sc->max_entries);
 	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
 	if (!err)
 		err = offcpu_bpf__load(skel);
@@ -50,22 +54,17 @@ static int load_skel(struct collector *c, const struct record_opts *o, int targe
 		offcpu_bpf__destroy(skel);
 		return err;
 	}
-	c->skel = skel;
+	offcpu_of(c)->skel = skel;
 	return 0;
 }
 
-static struct collector *offcpu_load(const struct record_opts *o, int targets_fd)
+static int offcpu_attach(struct collector *c, const struct attach_info *ai)
 {
-	return collector__new(sizeof(struct collector), load_skel, o, targets_fd);
-}
+	struct offcpu_collector *oc = offcpu_of(c);
 
-static int offcpu_attach(struct collector *c, const struct record_opts *o,
-			 const struct attach_info *ai)
-{
-	(void)o;
 	(void)ai;
-	c->link = bpf_program__attach(c->skel->progs.on_switch);
-	if (!c->link) {
+	oc->link = bpf_program__attach(oc->skel->progs.on_switch);
+	if (!oc->link) {
 		int err = -errno;
 
 		p_err("cannot attach to the sched_switch raw tracepoint: %s", strerror(-err));
@@ -76,9 +75,11 @@ static int offcpu_attach(struct collector *c, const struct record_opts *o,
 
 static void offcpu_stop(struct collector *c, __u64 stop_ns)
 {
-	bpf_link__destroy(c->link);
-	c->link = NULL;
-	c->stop_ns = stop_ns;
+	struct offcpu_collector *oc = offcpu_of(c);
+
+	bpf_link__destroy(oc->link);
+	oc->link = NULL;
+	oc->stop_ns = stop_ns;
 }
 
 /*
@@ -86,11 +87,11 @@ static void offcpu_stop(struct collector *c, __u64 stop_ns)
  * waiting (a server blocked in accept for the whole run is the point of an
  * off-CPU profile), so count it up to the stop, under the same filters.
  */
-static int drain_open_intervals(struct collector *c, const struct record_opts *o,
-				collector_sink sink, void *ctx)
+static int drain_open_intervals(struct collector *c, collector_sink sink, void *ctx)
 {
-	int start_fd = bpf_map__fd(c->skel->maps.start);
-	int stacks_fd = bpf_map__fd(c->skel->maps.stacks);
+	struct offcpu_collector *oc = offcpu_of(c);
+	int start_fd = bpf_map__fd(oc->skel->maps.start);
+	int stacks_fd = bpf_map__fd(oc->skel->maps.stacks);
 	struct ember_offcpu_start s;
 	struct collector_bufs *b;
 	__u32 tid, next, *prev = NULL;
@@ -105,14 +106,14 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 
 		tid = next;
 		prev = &tid;
-		if (bpf_map_lookup_elem(start_fd, &tid, &s) || s.ts >= c->stop_ns)
+		if (bpf_map_lookup_elem(start_fd, &tid, &s) || s.ts >= oc->stop_ns)
 			continue;
-		col.value = c->stop_ns - s.ts;
+		col.value = oc->stop_ns - s.ts;
 		/* the same limits the BPF program applied */
-		if (col.value < c->skel->rodata->min_block_ns ||
-		    col.value > c->skel->rodata->max_block_ns)
+		if (col.value < oc->skel->rodata->min_block_ns ||
+		    col.value > oc->skel->rodata->max_block_ns)
 			continue;
-		collector__resolve(stacks_fd, &s.key, o, false, b, &rs, &c->ds);
+		collector__resolve(c, stacks_fd, &s.key, false, b, &rs);
 		col.stack = &rs;
 		col.key = &s.key;
 		err = sink(ctx, &col);
@@ -123,33 +124,29 @@ static int drain_open_intervals(struct collector *c, const struct record_opts *o
 	return err;
 }
 
-static int offcpu_take(struct collector *c, const struct record_opts *o, collector_sink sink,
-		       void *ctx)
+static int offcpu_take(struct collector *c, collector_sink sink, void *ctx)
 {
-	return collector__take_counts(SOURCE_OFFCPU, &c->taker,
-				      bpf_map__fd(c->skel->maps.offcpu_counts),
-				      bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
+	struct offcpu_bpf *skel = offcpu_of(c)->skel;
+
+	return collector__take_counts(c, SOURCE_OFFCPU, bpf_map__fd(skel->maps.offcpu_counts),
+				      bpf_map__fd(skel->maps.stacks), sink, ctx);
 }
 
-static int offcpu_counts(struct collector *c, const struct record_opts *o, collector_sink sink,
-			 void *ctx)
+static int offcpu_drain(struct collector *c, collector_sink sink, void *ctx)
 {
-	return collector__drain_counts(SOURCE_OFFCPU, bpf_map__fd(c->skel->maps.offcpu_counts),
-				       bpf_map__fd(c->skel->maps.stacks), o, sink, ctx, &c->ds);
-}
-
-static int offcpu_drain(struct collector *c, const struct record_opts *o, collector_sink sink,
-			void *ctx)
-{
+	struct offcpu_bpf *skel = offcpu_of(c)->skel;
 	int err;
 
-	err = offcpu_counts(c, o, sink, ctx);
-	return err ? err : drain_open_intervals(c, o, sink, ctx);
+	err = collector__drain_counts(c, SOURCE_OFFCPU, bpf_map__fd(skel->maps.offcpu_counts),
+				      bpf_map__fd(skel->maps.stacks), sink, ctx);
+	return err ? err : drain_open_intervals(c, sink, ctx);
 }
 
 static void offcpu_read_stats(struct collector *c, __u64 *stats)
 {
-	collector__read_stats(bpf_map__fd(c->skel->maps.stats), c->skel->obj, &c->ds, stats);
+	struct offcpu_bpf *skel = offcpu_of(c)->skel;
+
+	collector__add_bpf_stats(bpf_map__fd(skel->maps.stats), skel->obj, &c->ds, stats);
 }
 
 static const char *offcpu_describe(struct collector *c)
@@ -160,16 +157,13 @@ static const char *offcpu_describe(struct collector *c)
 
 static void offcpu_free(struct collector *c)
 {
-	if (!c)
-		return;
-	bpf_link__destroy(c->link);
-	offcpu_bpf__destroy(c->skel);
-	map_batch__free(c->taker);
-	free(c);
+	bpf_link__destroy(offcpu_of(c)->link);
+	offcpu_bpf__destroy(offcpu_of(c)->skel);
 }
 
 const struct collector_ops offcpu_collector_ops = {
 	.name = "offcpu",
+	.size = sizeof(struct offcpu_collector),
 	.load = offcpu_load,
 	.attach = offcpu_attach,
 	.stop = offcpu_stop,

@@ -95,7 +95,6 @@ struct event_out {
 struct record {
 	struct record_opts o;
 	struct event_out ev[EVENT_MAX];
-	const struct collector_ops *ops[3];
 	struct collector *coll[3];
 	int nr_coll;
 	struct symbolizer *sym;
@@ -128,6 +127,37 @@ static int check_targets(const struct record_opts *o)
 		return -ESRCH;
 	}
 	return 0;
+}
+
+/* The collectors' configuration: what the options say of each. */
+static void collector_config_of(const struct record_opts *o, struct collector_config *cc)
+{
+	*cc = (struct collector_config){
+		.scope = { .tid = o->tid,
+			   .all = o->all,
+			   .pids = o->pids,
+			   .nr_pids = o->nr_pids,
+			   .cmd = o->cmd ? o->cmd[0] : NULL,
+			   .user_only = o->user_only,
+			   .kernel_only = o->kernel_only,
+			   .stack_storage = o->stack_storage,
+			   .max_entries = o->max_entries },
+		.cpu = { .freq = o->freq },
+		/* the wall view counts runnable time too; the off-CPU view
+		 * only when asked */
+		.offcpu = { .state_mask = o->state_mask,
+			    .record_preempted =
+				o->include_preempted || record_opts__has(o, EVENT_WALL),
+			    .min_block_us = o->min_block_us,
+			    .max_block_us = o->max_block_us },
+		.alloc = { .count_allocs = record_opts__has(o, EVENT_ALLOC),
+			   .track_live = record_opts__has(o, EVENT_LEAK),
+			   .sample_bytes = o->sample_bytes,
+			   .min_age = o->min_age,
+			   .max_live = o->max_live,
+			   .libs = o->alloc_libs,
+			   .nr_libs = o->nr_alloc_libs },
+	};
 }
 
 static int add_to(struct record *r, enum ember_event e, const struct raw_stack *rs, int64_t value)
@@ -201,8 +231,8 @@ static int route(void *ctx, const struct collected *c)
 static const char *describe(const struct record *r, const struct collector_ops *ops)
 {
 	for (int i = 0; i < r->nr_coll; i++)
-		if (r->ops[i] == ops)
-			return ops->describe(r->coll[i]);
+		if (r->coll[i]->ops == ops)
+			return collector__describe(r->coll[i]);
 	return "?";
 }
 
@@ -218,9 +248,8 @@ static void read_summary(const struct record *r, struct record_summary *s,
 	};
 
 	for (int i = 0; i < r->nr_coll; i++) {
-		r->ops[i]->read_stats(r->coll[i], s->bpf);
-		if (r->ops[i] == &alloc_collector_ops)
-			alloc_collector__leak_stats(r->coll[i], &s->ls);
+		collector__read_stats(r->coll[i], s->bpf);
+		collector__leak_stats(r->coll[i], &s->ls);
 	}
 	for (int e = 0; e < EVENT_MAX; e++) {
 		if (!r->ev[e].on)
@@ -389,6 +418,9 @@ int record__main(int argc, char **argv)
 	struct record_summary summary = {};
 	struct sigaction sa = {};
 	struct attach_info ai = {};
+	struct collector_config cc;
+	const struct collector_ops *kinds[3];
+	int nr_kinds = 0;
 	struct resources *res = NULL;
 	bool *cpus = NULL, *online = NULL;
 	int nr_cpus, err, exit_code = 1, cmd_status = 0, targets_fd;
@@ -439,7 +471,10 @@ int record__main(int argc, char **argv)
 			goto oom;
 		goto cleanup;
 	}
-	res = resources__new(o);
+	res = resources__new(&(struct resources_config){ .all = o->all,
+							 .interval = o->interval,
+							 .summary_path = o->summary_path,
+							 .quiet = o->quiet });
 	if (!res)
 		goto cleanup;
 
@@ -465,29 +500,33 @@ int record__main(int argc, char **argv)
 		goto cleanup;
 	}
 	targets_fd = bpf_map__fd(tskel->maps.targets);
+	collector_config_of(o, &cc);
 	if (record_opts__has(o, EVENT_CPU) || record_opts__has(o, EVENT_WALL))
-		r.ops[r.nr_coll++] = &cpu_collector_ops;
+		kinds[nr_kinds++] = &cpu_collector_ops;
 	if (record_opts__has(o, EVENT_OFFCPU) || record_opts__has(o, EVENT_WALL))
-		r.ops[r.nr_coll++] = &offcpu_collector_ops;
+		kinds[nr_kinds++] = &offcpu_collector_ops;
 	if (record_opts__allocs(o))
-		r.ops[r.nr_coll++] = &alloc_collector_ops;
-	for (int i = 0; i < r.nr_coll; i++) {
-		r.coll[i] = r.ops[i]->load(o, targets_fd);
+		kinds[nr_kinds++] = &alloc_collector_ops;
+	for (int i = 0; i < nr_kinds; i++) {
+		r.coll[i] = collector__new(kinds[i], &cc, targets_fd);
 		if (!r.coll[i]) {
 			p_err("cannot load the %s BPF programs: %s: run with -v for libbpf's and "
 			      "the verifier's messages",
-			      r.ops[i]->name, strerror(errno));
+			      kinds[i]->name, strerror(errno));
 			goto cleanup;
 		}
+		r.nr_coll++;
 	}
 
 	r.sym = symbolizer__new(NULL);
 	if (!r.sym)
 		goto oom;
-	tracker = mmap_tracker__new(r.sym, online, nr_cpus, o->all, o->cmd != NULL,
+	tracker = mmap_tracker__new(online, nr_cpus, o->all, o->cmd != NULL,
 				    o->all || o->tid ? -1 : targets_fd);
 	if (!tracker)
 		goto cleanup;
+	if (mmap_tracker__listen(tracker, &symbolizer__listener, r.sym))
+		goto oom;
 
 	/* Targets: into the BPF filter, and their current maps into the
 	 * symbolizer (later changes arrive as side-band records). */
@@ -524,7 +563,7 @@ int record__main(int argc, char **argv)
 	ai.nr_cpus = nr_cpus;
 	ai.cmd_pid = cmd ? command__pid(cmd) : 0;
 	for (int i = 0; i < r.nr_coll; i++) {
-		if (r.ops[i]->attach(r.coll[i], o, &ai))
+		if (collector__attach(r.coll[i], &ai))
 			goto cleanup;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_attached);
@@ -601,7 +640,7 @@ int record__main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t_stop);
 	r.duration_ns = (__s64)(ts_ns(&t_stop) - ts_ns(&t_attached));
 	for (int i = 0; i < r.nr_coll; i++)
-		r.ops[i]->stop(r.coll[i], ts_ns(&t_stop));
+		collector__stop(r.coll[i], ts_ns(&t_stop));
 	p_debug(1, "stopped after %.3f s", elapsed_s(&t_attached, &t_stop));
 	resources__finish(res, ts_ns(&t_stop) / 1e9);
 	bpf_link__destroy(fork_link);
@@ -612,10 +651,10 @@ int record__main(int argc, char **argv)
 	if (make_profiles(&r))
 		goto oom;
 	for (int i = 0; i < r.nr_coll; i++) {
-		err = r.ops[i]->drain(r.coll[i], o, route, &r);
+		err = collector__drain(r.coll[i], route, &r);
 		if (err) {
-			p_err("cannot read the %s profile from the kernel: %s", r.ops[i]->name,
-			      strerror(-err));
+			p_err("cannot read the %s profile from the kernel: %s",
+			      collector__name(r.coll[i]), strerror(-err));
 			goto cleanup;
 		}
 	}
@@ -652,7 +691,7 @@ oom:
 	p_err("out of memory");
 cleanup:
 	for (int i = 0; i < r.nr_coll; i++)
-		r.ops[i]->free(r.coll[i]);
+		collector__free(r.coll[i]);
 	resources__free(res);
 	bpf_link__destroy(fork_link);
 	if (cmd && exit_code != 0 && !cmd_done)

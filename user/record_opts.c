@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "collector_config.h"
 #include "ember_abi.h"
 #include "env_check.h"
 #include "log.h"
@@ -14,16 +15,6 @@
 #include "options.h"
 #include "record_opts.h"
 #include "targets.h"
-
-static const char *const event_names[EVENT_MAX] = {
-	[EVENT_CPU] = "cpu",	 [EVENT_OFFCPU] = "offcpu", [EVENT_WALL] = "wall",
-	[EVENT_ALLOC] = "alloc", [EVENT_LEAK] = "leak",
-};
-
-const char *event__name(enum ember_event e)
-{
-	return e < EVENT_MAX ? event_names[e] : "?";
-}
 
 enum {
 	OPT_USER_ONLY = OPTION_LONG_ONLY,
@@ -140,13 +131,6 @@ static const struct options record_options = {
 	.handle = record_handle,
 };
 
-static unsigned int default_capacity(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_CONF) * 4096L;
-
-	return n < 8192 ? 8192 : n > 65536 ? 65536 : n;
-}
-
 /* "cpu,offcpu": a bit per event; each name at most once. */
 static int parse_events(const char *arg, unsigned int *events)
 {
@@ -158,7 +142,7 @@ static int parse_events(const char *arg, unsigned int *events)
 		int e;
 
 		for (e = 0; e < EVENT_MAX; e++) {
-			if (strlen(event_names[e]) == len && !strncmp(p, event_names[e], len))
+			if (strlen(event__name(e)) == len && !strncmp(p, event__name(e), len))
 				break;
 		}
 		if (e == EVENT_MAX || (*events & (1u << e)))
@@ -179,15 +163,16 @@ static int parse_events(const char *arg, unsigned int *events)
 
 void record_opts__defaults(struct record_opts *o)
 {
+	struct collector_config cc;
+
+	collector_config__defaults(&cc);
 	memset(o, 0, sizeof(*o));
 	o->events = 1u << EVENT_CPU;
-	o->freq = 99;
-	o->state_mask = EMBER_STATE_INTERRUPTIBLE | EMBER_STATE_UNINTERRUPTIBLE;
-	/* Unique stacks grow with the samples taken, so with the CPUs:
-	 * 4096 a CPU (4 MB of kernel memory each), 8192 to 65536. */
-	o->stack_storage = default_capacity();
-	o->max_entries = default_capacity();
-	o->max_live = 1u << 20;
+	o->freq = cc.cpu.freq;
+	o->state_mask = cc.offcpu.state_mask;
+	o->stack_storage = cc.scope.stack_storage;
+	o->max_entries = cc.scope.max_entries;
+	o->max_live = cc.alloc.max_live;
 	o->interval = 1.0;
 }
 

@@ -6,16 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
+#include "event.h"
 #include "output_format.h"
-
-enum ember_event {
-	EVENT_CPU,    /* on-CPU samples */
-	EVENT_OFFCPU, /* time blocked, microseconds */
-	EVENT_WALL,   /* both, in microseconds, off-CPU marked */
-	EVENT_ALLOC,  /* bytes allocated */
-	EVENT_LEAK,   /* bytes still allocated at the end */
-	EVENT_MAX,
-};
 
 struct record_opts {
 	unsigned int events; /* bit per enum ember_event */
@@ -60,7 +52,6 @@ void record_opts__defaults(struct record_opts *o);
 int record_opts__parse(int argc, char **argv, struct record_opts *o);
 void record_opts__free(struct record_opts *o);
 
-const char *event__name(enum ember_event e);
 /* Where one event's profile goes: "out.folded" -> "out.offcpu.folded"
  * when several events are recorded ("out.pb.gz" -> "out.offcpu.pb.gz": a
  * compression suffix stays with its extension), the path as given

@@ -14,7 +14,7 @@
 #include "collector.h"
 #include "ember_abi.h"
 #include "mmap_tracker.h"
-#include "record_opts.h"
+#include "event.h"
 #include "stack_builder.h"
 #include "symbolizer.h"
 

@@ -12,7 +12,7 @@
 #include "sysmon.h"
 
 struct resources {
-	const struct record_opts *o;
+	struct resources_config cfg;
 	struct sysmon *mon;
 	struct latency *lat;
 	struct latency_hist runq0, bio0; /* at the start: the report shows the difference */
@@ -21,20 +21,20 @@ struct resources {
 	bool started;
 };
 
-struct resources *resources__new(const struct record_opts *o)
+struct resources *resources__new(const struct resources_config *cfg)
 {
-	struct sysmon_opts so = { .all = o->all };
+	struct sysmon_opts so = { .all = cfg->all };
 	struct resources *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		goto oom;
-	r->o = o;
-	r->interval = o->interval > 0 ? o->interval : 1.0;
+	r->cfg = *cfg;
+	r->interval = cfg->interval > 0 ? cfg->interval : 1.0;
 	r->mon = sysmon__new(&so);
 	if (!r->mon)
 		goto oom;
-	if (o->summary_path) {
-		r->json = output_file__open(o->summary_path);
+	if (cfg->summary_path) {
+		r->json = output_file__open(cfg->summary_path);
 		if (!r->json) {
 			resources__free(r);
 			return NULL; /* output_file printed why */
@@ -146,7 +146,7 @@ int resources__report(struct resources *r)
 		latency_hist__sub(&runq, &r->runq0);
 		latency_hist__sub(&bio, &r->bio0);
 	}
-	if (!r->o->quiet) {
+	if (!r->cfg.quiet) {
 		sysmon__print(r->mon, stderr, 10);
 		if (have_lat) {
 			latency_hist__print(&runq, "run-queue latency (wakeup to running)", stderr);
@@ -175,7 +175,7 @@ int resources__report(struct resources *r)
 	if (!err)
 		err = output_file__commit(r->json);
 	if (err)
-		p_err("cannot write %s: %s: check free space and permissions", r->o->summary_path,
+		p_err("cannot write %s: %s: check free space and permissions", r->cfg.summary_path,
 		      strerror(-err));
 	return err;
 }

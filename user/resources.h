@@ -8,15 +8,24 @@
 #ifndef EMBER_RESOURCES_H
 #define EMBER_RESOURCES_H
 
+#include <stdbool.h>
 #include <linux/types.h>
-#include "record_opts.h"
 
 struct resources;
+
+/* What record's options say of the summary; the strings must outlive
+ * the object. */
+struct resources_config {
+	bool all;		  /* the whole machine, not only the targets */
+	double interval;	  /* seconds between /proc samples; 0: 1 s */
+	const char *summary_path; /* --summary FILE.json, or NULL */
+	bool quiet;		  /* no summary on stderr */
+};
 
 /* Opens the --summary file now (an unwritable path fails before any
  * work) and starts the latency programs (a kernel without the tracepoints
  * degrades with a warning). NULL: error printed. */
-struct resources *resources__new(const struct record_opts *o);
+struct resources *resources__new(const struct resources_config *cfg);
 void resources__free(struct resources *r);
 /* Follow this process and its descendants. */
 int resources__add_root(struct resources *r, __u32 pid);

@@ -1359,3 +1359,30 @@ void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *st)
 	}
 	*st = s->stats;
 }
+
+static void listen_mmap(void *s, const struct sym_mmap *m)
+{
+	symbolizer__mmap(s, m);
+}
+
+static void listen_fork(void *s, __u32 parent_tgid, __u32 child_tgid, __u64 time)
+{
+	symbolizer__fork(s, parent_tgid, child_tgid, time);
+}
+
+static void listen_exec(void *s, __u32 tgid, __u64 time)
+{
+	symbolizer__exec(s, tgid, time);
+}
+
+static void listen_exit(void *s, __u32 tgid, __u64 time)
+{
+	symbolizer__exit(s, tgid, time);
+}
+
+const struct mmap_listener symbolizer__listener = {
+	.mmap = listen_mmap,
+	.fork = listen_fork,
+	.exec = listen_exec,
+	.exit = listen_exit,
+};

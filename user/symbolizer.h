@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include "mmap_tracker.h"
 
 struct symbolizer;
 
@@ -101,6 +102,8 @@ void symbolizer__exec(struct symbolizer *s, __u32 tgid, __u64 time);
  * more are closed then. */
 void symbolizer__exit(struct symbolizer *s, __u32 tgid, __u64 time);
 size_t symbolizer__forget_exited(struct symbolizer *s, __u64 before);
+/* The four above as an mmap tracker's listener, its ctx the symbolizer. */
+extern const struct mmap_listener symbolizer__listener;
 
 /*
  * Lookups name the process by PID and start time (the kernel's

@@ -14,7 +14,6 @@
 #include "loss_table.h"
 #include "mmap_tracker.h"
 #include "proc_scan.h"
-#include "record_opts.h"
 #include "stack_builder.h"
 #include "symbolizer.h"
 #include "targets.h"
@@ -35,11 +34,10 @@ struct top_panel {
 	double window_s;
 	enum top_panel_kind kind;
 	__u32 pid, pid_buf[1];
-	struct record_opts o;
+	struct collector_config cfg;
 	bool *cpus;
 	int nr_cpus;
 	struct targets_bpf *targets;
-	const struct collector_ops *ops;
 	struct collector *coll;
 	struct symbolizer *sym;
 	struct mmap_tracker *tracker;
@@ -95,9 +93,11 @@ struct top_panel *top_panel__new(unsigned int freq, double window_s, unsigned in
 	if (!p->sym)
 		goto oom;
 	/* every process's mappings now, their changes as they happen */
-	p->tracker = mmap_tracker__new(p->sym, p->cpus, p->nr_cpus, true, false, -1);
+	p->tracker = mmap_tracker__new(p->cpus, p->nr_cpus, true, false, -1);
 	if (!p->tracker)
 		goto fail;
+	if (mmap_tracker__listen(p->tracker, &symbolizer__listener, p->sym))
+		goto oom;
 	proc_scan__all(p->sym);
 	return p;
 oom:
@@ -107,13 +107,9 @@ fail:
 	return NULL;
 }
 
-static void *free_collector(void *arg)
+static void *free_collector(void *c)
 {
-	struct collector **cc = arg;
-	const struct collector_ops *ops = (const struct collector_ops *)cc[1];
-
-	ops->free(cc[0]);
-	free(cc);
+	collector__free(c);
 	return NULL;
 }
 
@@ -121,11 +117,9 @@ static void *free_collector(void *arg)
  * uprobes waits for the kernel a fraction of a second each. */
 static void retire(struct top_panel *p)
 {
-	struct collector **cc;
-
 	if (!p->coll)
 		return;
-	p->ops->stop(p->coll, mmap_tracker__now());
+	collector__stop(p->coll, mmap_tracker__now());
 	if (p->nr_retired == MAX_RETIRED) {
 		/* long done by now, normally: a view that renews its collector
 		 * every few minutes runs for days */
@@ -133,18 +127,10 @@ static void retire(struct top_panel *p)
 			pthread_join(p->retired[i], NULL);
 		p->nr_retired = 0;
 	}
-	cc = malloc(2 * sizeof(*cc));
-	if (cc && p->nr_retired < MAX_RETIRED) {
-		cc[0] = p->coll;
-		cc[1] = (struct collector *)p->ops;
-		if (pthread_create(&p->retired[p->nr_retired], NULL, free_collector, cc) == 0) {
-			p->nr_retired++;
-			p->coll = NULL;
-			return;
-		}
-	}
-	free(cc);
-	p->ops->free(p->coll);
+	if (pthread_create(&p->retired[p->nr_retired], NULL, free_collector, p->coll) == 0)
+		p->nr_retired++;
+	else
+		collector__free(p->coll);
 	p->coll = NULL;
 }
 
@@ -183,51 +169,50 @@ static int start(struct top_panel *p)
 	struct attach_info ai = { .cpus = p->cpus, .nr_cpus = p->nr_cpus };
 	__u32 key;
 	__u8 one = 1;
+	const struct collector_ops *kind = &cpu_collector_ops;
 	int err;
 
-	record_opts__defaults(&p->o);
-	p->o.freq = p->freq;
+	collector_config__defaults(&p->cfg);
+	p->cfg.cpu.freq = p->freq;
 	if (p->stack_storage)
-		p->o.stack_storage = p->stack_storage;
+		p->cfg.scope.stack_storage = p->stack_storage;
 	switch (p->kind) {
 	case TOP_PANEL_CPU:
-		p->ops = &cpu_collector_ops;
 		break;
 	case TOP_PANEL_OFFCPU:
 		/* where threads blocked, by the user function that called
 		 * into the kernel: the kernel part is always the scheduler */
-		p->ops = &offcpu_collector_ops;
-		p->o.events = 1u << EVENT_OFFCPU;
-		p->o.user_only = true;
+		kind = &offcpu_collector_ops;
+		p->cfg.scope.user_only = true;
 		break;
 	case TOP_PANEL_ALLOC:
-		p->ops = &alloc_collector_ops;
-		p->o.events = 1u << EVENT_ALLOC;
+		kind = &alloc_collector_ops;
+		p->cfg.alloc.count_allocs = true;
 		break;
 	}
 	if (p->pid) {
 		p->pid_buf[0] = p->pid;
-		p->o.pids = p->pid_buf;
-		p->o.nr_pids = 1;
+		p->cfg.scope.pids = p->pid_buf;
+		p->cfg.scope.nr_pids = 1;
 	} else {
-		p->o.all = true;
+		p->cfg.scope.all = true;
 	}
 	while (bpf_map_get_next_key(targets_fd, NULL, &key) == 0)
 		bpf_map_delete_elem(targets_fd, &key);
 	if (p->pid)
 		bpf_map_update_elem(targets_fd, &p->pid, &one, BPF_ANY);
-	p->coll = p->ops->load(&p->o, targets_fd);
+	p->coll = collector__new(kind, &p->cfg, targets_fd);
 	if (!p->coll) {
 		err = -errno;
 		snprintf(p->status, sizeof(p->status), "cannot load the %s programs: %s",
-			 p->ops->name, strerror(errno));
+			 kind->name, strerror(errno));
 		return err;
 	}
-	err = p->ops->attach(p->coll, &p->o, &ai);
+	err = collector__attach(p->coll, &ai);
 	if (err) {
 		snprintf(p->status, sizeof(p->status), "cannot attach the %s programs: %s",
-			 p->ops->name, strerror(-err));
-		p->ops->free(p->coll);
+			 kind->name, strerror(-err));
+		collector__free(p->coll);
 		p->coll = NULL;
 		return err;
 	}
@@ -392,7 +377,7 @@ static void renew_if_full(struct top_panel *p)
 	__u64 stats[EMBER_STAT_MAX] = {}, src[SRC_MAX], stored;
 	struct stat_inputs in = { .bpf = stats };
 
-	p->ops->read_stats(p->coll, stats);
+	collector__read_stats(p->coll, stats);
 	stat_src__fill(src, &in);
 	/* the stacks a recording would count lost (record's summary line) */
 	p->losses.lost = p->lost_before + loss__value(LOSS_STACKS_MAP_FULL, src) +
@@ -400,7 +385,7 @@ static void renew_if_full(struct top_panel *p)
 			 loss__value(LOSS_STACK_ERRORS, src);
 	stored = stats[EMBER_STAT_STACKS_STORED];
 	/* room for twice the last refresh's new stacks, and an eighth */
-	if (stored + 2 * (stored - p->stored) < p->o.stack_storage / 8 * 7 &&
+	if (stored + 2 * (stored - p->stored) < p->cfg.scope.stack_storage / 8 * 7 &&
 	    !stats[EMBER_STAT_STACKS_FULL] && !stats[EMBER_STAT_COUNTS_FULL]) {
 		p->stored = stored;
 		return;
@@ -425,7 +410,7 @@ static int read_tick(struct top_panel *p, double now)
 	t.sb = stacks ? stack_builder__new(stacks, p->sym, NULL) : NULL;
 	if (!t.sb || !funcs)
 		goto cleanup;
-	err = p->ops->take(p->coll, &p->o, add_new, &t);
+	err = collector__take(p->coll, add_new, &t);
 	if (!err)
 		err = fold_functions(stacks, funcs);
 	if (err)

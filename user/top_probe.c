@@ -229,7 +229,5 @@ void top_probe__sweep(struct top_probe *p, const char *proc_root)
 
 void top_probe__stats(struct top_probe *p, __u64 *stats)
 {
-	struct drain_stack_stats none = {};
-
-	collector__read_stats(bpf_map__fd(p->skel->maps.stats), p->skel->obj, &none, stats);
+	collector__add_bpf_stats(bpf_map__fd(p->skel->maps.stats), p->skel->obj, NULL, stats);
 }
