@@ -18,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "cpus.h"
@@ -32,17 +31,16 @@
 #include "output_file.h"
 #include "output_format.h"
 #include "pprof.h"
-#include "proc_scan.h"
 #include "profile.h"
 #include "profile_json.h"
 #include "record.h"
 #include "record_opts.h"
 #include "record_summary.h"
 #include "resources.h"
+#include "session.h"
 #include "stack_builder.h"
 #include "symbolizer.h"
 #include "targets.h"
-#include "targets.skel.h"
 
 #define EXIT_USAGE 2
 
@@ -95,9 +93,8 @@ struct event_out {
 struct record {
 	struct record_opts o;
 	struct event_out ev[EVENT_MAX];
-	struct collector *coll[3];
-	int nr_coll;
-	struct symbolizer *sym;
+	struct session *s;
+	struct symbolizer *sym; /* the session's */
 	__u64 cpu_samples, offcpu_ns, offcpu_intervals, runnable_ns;
 	__u64 oldest_leak_ns;
 	__s64 start_realtime_ns, duration_ns; /* for pprof and JSON */
@@ -230,9 +227,12 @@ static int route(void *ctx, const struct collected *c)
 /* What a collector says of itself, or "?" if it did not run. */
 static const char *describe(const struct record *r, const struct collector_ops *ops)
 {
-	for (int i = 0; i < r->nr_coll; i++)
-		if (r->coll[i]->ops == ops)
-			return collector__describe(r->coll[i]);
+	for (int i = 0; i < session__nr_collectors(r->s); i++) {
+		struct collector *c = session__collector(r->s, i);
+
+		if (c->ops == ops)
+			return collector__describe(c);
+	}
 	return "?";
 }
 
@@ -247,9 +247,9 @@ static void read_summary(const struct record *r, struct record_summary *s,
 		[EVENT_LEAK] = &alloc_collector_ops,
 	};
 
-	for (int i = 0; i < r->nr_coll; i++) {
-		collector__read_stats(r->coll[i], s->bpf);
-		collector__leak_stats(r->coll[i], &s->ls);
+	for (int i = 0; i < session__nr_collectors(r->s); i++) {
+		collector__read_stats(session__collector(r->s, i), s->bpf);
+		collector__leak_stats(session__collector(r->s, i), &s->ls);
 	}
 	for (int e = 0; e < EVENT_MAX; e++) {
 		if (!r->ev[e].on)
@@ -410,10 +410,7 @@ int record__main(int argc, char **argv)
 {
 	struct record r = {};
 	struct record_opts *o = &r.o;
-	struct targets_bpf *tskel = NULL;
-	struct mmap_tracker *tracker = NULL;
 	struct command *cmd = NULL;
-	struct bpf_link *fork_link = NULL;
 	struct timespec t_start, t_attached, t_stop, t_written, now;
 	struct record_summary summary = {};
 	struct sigaction sa = {};
@@ -423,7 +420,7 @@ int record__main(int argc, char **argv)
 	int nr_kinds = 0;
 	struct resources *res = NULL;
 	bool *cpus = NULL, *online = NULL;
-	int nr_cpus, err, exit_code = 1, cmd_status = 0, targets_fd;
+	int nr_cpus, err, exit_code = 1, cmd_status = 0;
 	bool cmd_done = false;
 	__u32 tgid = 0;
 
@@ -492,14 +489,17 @@ int record__main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	tskel = targets__load(o->cmd != NULL);
-	if (!tskel) {
-		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the "
-		      "verifier's messages",
-		      strerror(errno));
+	r.s = session__new(&(struct session_scope){
+	    .cpus = online,
+	    .nr_cpus = nr_cpus,
+	    .all = o->all,
+	    .follow_forks = o->cmd != NULL,
+	    /* -p and -- CMD: what the fork hook adds to the filter too */
+	    .tracker_reads_filter = !o->all && !o->tid,
+	});
+	if (!r.s)
 		goto cleanup;
-	}
-	targets_fd = bpf_map__fd(tskel->maps.targets);
+	r.sym = session__symbolizer(r.s);
 	collector_config_of(o, &cc);
 	if (record_opts__has(o, EVENT_CPU) || record_opts__has(o, EVENT_WALL))
 		kinds[nr_kinds++] = &cpu_collector_ops;
@@ -508,64 +508,30 @@ int record__main(int argc, char **argv)
 	if (record_opts__allocs(o))
 		kinds[nr_kinds++] = &alloc_collector_ops;
 	for (int i = 0; i < nr_kinds; i++) {
-		r.coll[i] = collector__new(kinds[i], &cc, targets_fd);
-		if (!r.coll[i]) {
+		if (!session__add_collector(r.s, kinds[i], &cc)) {
 			p_err("cannot load the %s BPF programs: %s: run with -v for libbpf's and "
 			      "the verifier's messages",
 			      kinds[i]->name, strerror(errno));
 			goto cleanup;
 		}
-		r.nr_coll++;
 	}
-
-	r.sym = symbolizer__new(NULL);
-	if (!r.sym)
-		goto oom;
-	tracker = mmap_tracker__new(online, nr_cpus, o->all, o->cmd != NULL,
-				    o->all || o->tid ? -1 : targets_fd);
-	if (!tracker)
-		goto cleanup;
-	if (mmap_tracker__listen(tracker, &symbolizer__listener, r.sym))
-		goto oom;
 
 	/* Targets: into the BPF filter, and their current maps into the
-	 * symbolizer (later changes arrive as side-band records). */
-	if (o->cmd) {
-		__u32 pid = command__pid(cmd);
-		__u8 one = 1;
-
-		bpf_map_update_elem(targets_fd, &pid, &one, BPF_ANY);
-		mmap_tracker__track(tracker, pid);
-	}
-	for (int i = 0; i < o->nr_pids; i++) {
-		__u8 one = 1;
-
-		bpf_map_update_elem(targets_fd, &o->pids[i], &one, BPF_ANY);
-		mmap_tracker__track(tracker, o->pids[i]);
-		symbolizer__scan_pid(r.sym, o->pids[i], symbolizer__now());
-	}
+	 * symbolizer (later changes arrive as side-band records; a command's
+	 * with its exec). */
+	if (o->cmd)
+		session__add_target(r.s, command__pid(cmd), SESSION_FILTER);
+	for (int i = 0; i < o->nr_pids; i++)
+		session__add_target(r.s, o->pids[i], SESSION_FILTER | SESSION_SCAN);
 	if (o->tid) {
 		targets__tgid_of(o->tid, &tgid);
-		mmap_tracker__track(tracker, tgid);
-		symbolizer__scan_pid(r.sym, tgid, symbolizer__now());
-	}
-	if (o->all)
-		proc_scan__all(r.sym);
-
-	if (o->cmd) {
-		fork_link = bpf_program__attach(tskel->progs.on_fork);
-		if (!fork_link) {
-			p_err("cannot follow the command's child processes: %s", strerror(errno));
-			goto cleanup;
-		}
+		session__add_target(r.s, tgid, SESSION_SCAN);
 	}
 	ai.cpus = cpus;
 	ai.nr_cpus = nr_cpus;
 	ai.cmd_pid = cmd ? command__pid(cmd) : 0;
-	for (int i = 0; i < r.nr_coll; i++) {
-		if (collector__attach(r.coll[i], &ai))
-			goto cleanup;
-	}
+	if (session__start(r.s, &ai))
+		goto cleanup;
 	clock_gettime(CLOCK_MONOTONIC, &t_attached);
 	clock_gettime(CLOCK_REALTIME, &now);
 	r.start_realtime_ns = (__s64)ts_ns(&now);
@@ -612,7 +578,7 @@ int record__main(int argc, char **argv)
 		due_ms = resources__due_ms(res, ts_ns(&now) / 1e9);
 		if (due_ms < timeout)
 			timeout = due_ms;
-		err = mmap_tracker__poll(tracker, timeout);
+		err = mmap_tracker__poll(session__tracker(r.s), timeout);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		resources__tick(res, ts_ns(&now) / 1e9);
 		if (err < 0 && err != -EINTR)
@@ -639,29 +605,26 @@ int record__main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_stop);
 	r.duration_ns = (__s64)(ts_ns(&t_stop) - ts_ns(&t_attached));
-	for (int i = 0; i < r.nr_coll; i++)
-		collector__stop(r.coll[i], ts_ns(&t_stop));
+	session__stop(r.s, ts_ns(&t_stop));
 	p_debug(1, "stopped after %.3f s", elapsed_s(&t_attached, &t_stop));
 	resources__finish(res, ts_ns(&t_stop) / 1e9);
-	bpf_link__destroy(fork_link);
-	fork_link = NULL;
-	/* Records written before the stop may still sit in the buffers. */
-	mmap_tracker__flush(tracker);
 
 	if (make_profiles(&r))
 		goto oom;
-	for (int i = 0; i < r.nr_coll; i++) {
-		err = collector__drain(r.coll[i], route, &r);
+	for (int i = 0; i < session__nr_collectors(r.s); i++) {
+		struct collector *c = session__collector(r.s, i);
+
+		err = collector__drain(c, route, &r);
 		if (err) {
-			p_err("cannot read the %s profile from the kernel: %s",
-			      collector__name(r.coll[i]), strerror(-err));
+			p_err("cannot read the %s profile from the kernel: %s", collector__name(c),
+			      strerror(-err));
 			goto cleanup;
 		}
 	}
 	/* The counters before the outputs: the profiles carry their losses. */
-	read_summary(&r, &summary, tracker, elapsed_s(&t_attached, &t_stop));
+	read_summary(&r, &summary, session__tracker(r.s), elapsed_s(&t_attached, &t_stop));
 	resources__stats(res, summary.bpf);
-	collector__add_stats(bpf_map__fd(tskel->maps.stats), summary.bpf);
+	session__read_stats(r.s, summary.bpf);
 	if (record_summary__set_counters(&summary))
 		goto oom;
 	if (write_outputs(&r))
@@ -690,10 +653,7 @@ int record__main(int argc, char **argv)
 oom:
 	p_err("out of memory");
 cleanup:
-	for (int i = 0; i < r.nr_coll; i++)
-		collector__free(r.coll[i]);
 	resources__free(res);
-	bpf_link__destroy(fork_link);
 	if (cmd && exit_code != 0 && !cmd_done)
 		command__kill(cmd, SIGKILL);
 	command__free(cmd);
@@ -704,9 +664,7 @@ cleanup:
 		profile__free(r.ev[e].prof);
 		free(r.ev[e].path);
 	}
-	mmap_tracker__free(tracker);
-	symbolizer__free(r.sym);
-	targets_bpf__destroy(tskel);
+	session__free(r.s);
 	free(cpus);
 	free(online);
 	record_opts__free(o);

@@ -6,18 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
 #include "cpus.h"
 #include "log.h"
 #include "loss_table.h"
 #include "mmap_tracker.h"
-#include "proc_scan.h"
+#include "session.h"
 #include "stack_builder.h"
 #include "symbolizer.h"
-#include "targets.h"
-#include "targets.skel.h"
 #include "top_panel.h"
 
 /* Refreshes kept for the window; faster refreshes shorten it. */
@@ -37,10 +34,9 @@ struct top_panel {
 	struct collector_config cfg;
 	bool *cpus;
 	int nr_cpus;
-	struct targets_bpf *targets;
-	struct collector *coll;
-	struct symbolizer *sym;
-	struct mmap_tracker *tracker;
+	struct session *s;
+	struct collector *coll; /* the running one, held by the session */
+	struct symbolizer *sym; /* the session's */
 	struct tick ticks[MAX_TICKS];
 	int nr_ticks; /* oldest first */
 	struct profile *merged;
@@ -82,23 +78,12 @@ struct top_panel *top_panel__new(unsigned int freq, double window_s, unsigned in
 		p_err("cannot read the online CPUs");
 		goto fail;
 	}
-	p->targets = targets__load(false);
-	if (!p->targets) {
-		p_err("cannot load the BPF programs: %s: run with -v for libbpf's and the "
-		      "verifier's messages",
-		      strerror(errno));
-		goto fail;
-	}
-	p->sym = symbolizer__new(NULL);
-	if (!p->sym)
-		goto oom;
 	/* every process's mappings now, their changes as they happen */
-	p->tracker = mmap_tracker__new(p->cpus, p->nr_cpus, true, false, -1);
-	if (!p->tracker)
+	p->s = session__new(
+	    &(struct session_scope){ .cpus = p->cpus, .nr_cpus = p->nr_cpus, .all = true });
+	if (!p->s)
 		goto fail;
-	if (mmap_tracker__listen(p->tracker, &symbolizer__listener, p->sym))
-		goto oom;
-	proc_scan__all(p->sym);
+	p->sym = session__symbolizer(p->s);
 	return p;
 oom:
 	p_err("out of memory");
@@ -119,6 +104,7 @@ static void retire(struct top_panel *p)
 {
 	if (!p->coll)
 		return;
+	session__remove_collector(p->s, p->coll);
 	collector__stop(p->coll, mmap_tracker__now());
 	if (p->nr_retired == MAX_RETIRED) {
 		/* long done by now, normally: a view that renews its collector
@@ -155,9 +141,7 @@ void top_panel__free(struct top_panel *p)
 	for (int i = 0; i < p->nr_retired; i++)
 		pthread_join(p->retired[i], NULL);
 	clear_window(p);
-	mmap_tracker__free(p->tracker);
-	symbolizer__free(p->sym);
-	targets_bpf__destroy(p->targets);
+	session__free(p->s);
 	free(p->cpus);
 	free(p);
 }
@@ -165,10 +149,7 @@ void top_panel__free(struct top_panel *p)
 /* Load and attach the collector for the current kind and process. */
 static int start(struct top_panel *p)
 {
-	int targets_fd = bpf_map__fd(p->targets->maps.targets);
 	struct attach_info ai = { .cpus = p->cpus, .nr_cpus = p->nr_cpus };
-	__u32 key;
-	__u8 one = 1;
 	const struct collector_ops *kind = &cpu_collector_ops;
 	int err;
 
@@ -197,11 +178,10 @@ static int start(struct top_panel *p)
 	} else {
 		p->cfg.scope.all = true;
 	}
-	while (bpf_map_get_next_key(targets_fd, NULL, &key) == 0)
-		bpf_map_delete_elem(targets_fd, &key);
+	session__clear_filter(p->s);
 	if (p->pid)
-		bpf_map_update_elem(targets_fd, &p->pid, &one, BPF_ANY);
-	p->coll = collector__new(kind, &p->cfg, targets_fd);
+		session__add_target(p->s, p->pid, SESSION_FILTER);
+	p->coll = session__add_collector(p->s, kind, &p->cfg);
 	if (!p->coll) {
 		err = -errno;
 		snprintf(p->status, sizeof(p->status), "cannot load the %s programs: %s",
@@ -212,7 +192,7 @@ static int start(struct top_panel *p)
 	if (err) {
 		snprintf(p->status, sizeof(p->status), "cannot attach the %s programs: %s",
 			 kind->name, strerror(-err));
-		collector__free(p->coll);
+		collector__free(session__remove_collector(p->s, p->coll));
 		p->coll = NULL;
 		return err;
 	}
@@ -442,7 +422,7 @@ int top_panel__refresh(struct top_panel *p, double now)
 	__u64 taken;
 	int err = 0;
 
-	mmap_tracker__poll(p->tracker, 0);
+	mmap_tracker__poll(session__tracker(p->s), 0);
 	taken = symbolizer__now();
 	if (p->coll)
 		err = read_tick(p, now);
