@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "json_writer.h"
 #include "procfs.h"
+#include "sys_rates.h"
 #include "sysmon.h"
 
 /* One figure over the samples: v[i] for sample i, NaN where absent. */
@@ -38,6 +39,12 @@ struct proc {
 	struct metrics m;
 };
 
+/* A CPU's times at the previous sample, for its shares. */
+struct cpu_prev {
+	bool valid;
+	struct cpu_times c;
+};
+
 struct dev_prev {
 	char name[32];
 	struct counters c;
@@ -50,8 +57,8 @@ struct sysmon {
 	double *t;
 	size_t nr, cap; /* samples */
 	struct metrics sys;
-	struct counters cpu_prev;
-	struct counters *percpu_prev;
+	struct cpu_prev cpu_prev;
+	struct cpu_prev *percpu_prev;
 	int nr_percpu;
 	struct counters ctxt_prev;
 	struct dev_prev *disks, *nets;
@@ -199,58 +206,39 @@ static int new_sample(struct sysmon *m, double t)
 	return 0;
 }
 
+/* Per second since the previous sample; NaN before there is one. */
 static double rate(const struct counters *prev, int k, __u64 now, double t)
 {
-	double dt = t - prev->t;
-
-	if (!prev->valid || dt <= 0 || now < prev->a[k])
-		return NAN;
-	return (now - prev->a[k]) / dt;
+	return prev->valid ? sys_rates__per_sec(prev->a[k], now, t - prev->t) : NAN;
 }
 
-static __u64 cpu_total(const struct cpu_times *c)
-{
-	return c->user + c->nice + c->system + c->idle + c->iowait + c->irq + c->softirq + c->steal;
-}
-
-static void cpu_to_counters(const struct cpu_times *c, struct counters *k, double t)
-{
-	k->a[0] = c->user + c->nice;
-	k->a[1] = c->system;
-	k->a[2] = c->idle;
-	k->a[3] = c->iowait;
-	k->a[4] = c->irq;
-	k->a[5] = c->softirq;
-	k->a[6] = c->steal;
-	k->a[7] = cpu_total(c);
-	k->t = t;
-	k->valid = true;
-}
-
-/* Busy % as psutil counts it: all but idle and iowait; and each kind. */
+/* Busy % and, with kinds, each kind's share since the previous sample
+ * (sys_rates__cpu). A share that cannot be known is a missing reading. */
 static int put_cpu(struct sysmon *m, const char *prefix, const struct cpu_times *c,
-		   struct counters *prev, double t, bool kinds)
+		   struct cpu_prev *prev, bool kinds)
 {
-	static const char *const kind[] = { "user", "system",  "idle", "iowait",
-					    "irq",  "softirq", "steal" };
-	struct counters now;
+	struct sys_cpu_shares sh;
 	char name[64];
-	double total;
 	int err = 0;
 
-	cpu_to_counters(c, &now, t);
-	if (prev->valid && now.a[7] > prev->a[7]) {
-		total = now.a[7] - prev->a[7];
+	if (prev->valid && sys_rates__cpu(&prev->c, c, &sh)) {
+		const struct {
+			const char *name;
+			double v;
+		} kind[] = { { "user", sh.user },  { "system", sh.system },
+			     { "idle", sh.idle },  { "iowait", sh.iowait },
+			     { "irq", sh.irq },	   { "softirq", sh.softirq },
+			     { "steal", sh.steal } };
+
 		snprintf(name, sizeof(name), "%spercent", prefix);
-		err = put(m, &m->sys, name, "%",
-			  100.0 * (total - (now.a[2] - prev->a[2]) - (now.a[3] - prev->a[3])) /
-			      total);
-		for (int k = 0; kinds && k < 7 && !err; k++) {
-			snprintf(name, sizeof(name), "%s%s_percent", prefix, kind[k]);
-			err = put(m, &m->sys, name, "%", 100.0 * (now.a[k] - prev->a[k]) / total);
+		err = put(m, &m->sys, name, "%", sh.busy);
+		for (size_t k = 0; kinds && k < sizeof(kind) / sizeof(kind[0]) && !err; k++) {
+			snprintf(name, sizeof(name), "%s%s_percent", prefix, kind[k].name);
+			err = put(m, &m->sys, name, "%", kind[k].v);
 		}
 	}
-	*prev = now;
+	prev->c = *c;
+	prev->valid = true;
 	return err;
 }
 
@@ -262,9 +250,9 @@ static int sample_stat(struct sysmon *m, double t)
 
 	if (err || (err = procfs__parse_stat(text, &st)))
 		goto out;
-	err = put_cpu(m, "cpu_", &st.total, &m->cpu_prev, t, true);
+	err = put_cpu(m, "cpu_", &st.total, &m->cpu_prev, true);
 	if (!err && st.nr_cpu > m->nr_percpu) {
-		struct counters *n = realloc(m->percpu_prev, st.nr_cpu * sizeof(*n));
+		struct cpu_prev *n = realloc(m->percpu_prev, st.nr_cpu * sizeof(*n));
 
 		if (!n) {
 			err = -ENOMEM;
@@ -277,10 +265,10 @@ static int sample_stat(struct sysmon *m, double t)
 	for (int c = 0; c < st.nr_cpu && !err; c++) {
 		char prefix[32];
 
-		if (!cpu_total(&st.cpu[c]))
+		if (!cpu_times__total(&st.cpu[c]))
 			continue; /* offline */
 		snprintf(prefix, sizeof(prefix), "cpu%d_", c);
-		err = put_cpu(m, prefix, &st.cpu[c], &m->percpu_prev[c], t, false);
+		err = put_cpu(m, prefix, &st.cpu[c], &m->percpu_prev[c], false);
 	}
 	if (!err) {
 		double r = rate(&m->ctxt_prev, 0, st.ctxt, t);
@@ -410,13 +398,12 @@ static int sample_disks(struct sysmon *m, double t)
 			err = -ENOMEM;
 			break;
 		}
-		busy = rate(&d->c, 4, now[4], t);
+		busy = d->c.valid ? sys_rates__disk_busy_pct(d->c.a[4], now[4], t - d->c.t) : NAN;
 		snprintf(prefix, sizeof(prefix), "disk.%s.", ds[i].name);
 		err = put_device(m, prefix, d, now, names, 5, t);
 		if (!err && !isnan(busy)) {
 			snprintf(prefix, sizeof(prefix), "disk.%s.busy_percent", ds[i].name);
-			/* ms busy per second of wall time, as a share */
-			err = put(m, &m->sys, prefix, "%", busy / 10.0);
+			err = put(m, &m->sys, prefix, "%", busy);
 		}
 	}
 out:
@@ -436,6 +423,7 @@ static int sample_nets(struct sysmon *m, double t)
 	err = procfs__read(m->o.proc_root, "net/dev", &text);
 	if (err || procfs__parse_net_dev(text, &ns, &n))
 		goto out;
+	/* a list per interface: lo too (sys_rates__net_counted is for totals) */
 	for (int i = 0; i < n && !err; i++) {
 		__u64 now[6] = { ns[i].rx_bytes,
 				 ns[i].tx_bytes,

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sys_rates.h"
 #include "top_sys.h"
 
 struct totals {
@@ -57,14 +59,11 @@ void top_sys__free(struct top_sys *s)
 	free(s);
 }
 
-static double pct(__u64 part, __u64 whole)
+/* The header has no room to explain an unknown figure (a counter that went
+ * backwards, a CPU that was offline): it shows 0, as top does. */
+static double shown(double v)
 {
-	return whole ? 100.0 * part / whole : 0;
-}
-
-static __u64 diff(__u64 a, __u64 b)
-{
-	return a > b ? a - b : 0;
+	return isnan(v) ? 0 : v;
 }
 
 static void read_disks(struct top_sys *s, struct totals *t)
@@ -99,7 +98,7 @@ static void read_net(struct top_sys *s, struct totals *t)
 		return;
 	if (procfs__parse_net_dev(text, &nets, &n) == 0) {
 		for (int i = 0; i < n; i++) {
-			if (strcmp(nets[i].name, "lo") == 0)
+			if (!sys_rates__net_counted(nets[i].name))
 				continue;
 			t->net_rx += nets[i].rx_bytes;
 			t->net_tx += nets[i].tx_bytes;
@@ -125,9 +124,8 @@ static void disk_busy(struct top_sys *s, double dt)
 
 			if (strcmp(s->prev.disks[j].name, d->name))
 				continue;
-			busy = 100.0 * diff(d->busy_ms, s->prev.disks[j].busy_ms) / 1000.0 / dt;
-			if (busy > 100)
-				busy = 100;
+			busy = shown(
+			    sys_rates__disk_busy_pct(s->prev.disks[j].busy_ms, d->busy_ms, dt));
 			if (!s->v.busiest_disk || busy > s->v.disk_busy_pct) {
 				s->v.disk_busy_pct = busy;
 				snprintf(s->busiest, sizeof(s->busiest), "%s", d->name);
@@ -139,40 +137,37 @@ static void disk_busy(struct top_sys *s, double dt)
 
 static void compute_rates(struct top_sys *s)
 {
-	const struct cpu_times *c = &s->cur.st.total, *p = &s->prev.st.total;
-	__u64 all = diff(cpu_times__total(c), cpu_times__total(p));
 	double dt = s->cur.t - s->prev.t;
 	struct top_sys_view *v = &s->v;
+	struct sys_cpu_shares sh;
 
 	v->rates = dt > 0;
 	if (!v->rates)
 		return;
-	v->busy_pct = pct(diff(cpu_times__busy(c), cpu_times__busy(p)), all);
-	v->user_pct = pct(diff(c->user + c->nice, p->user + p->nice), all);
-	v->system_pct = pct(diff(c->system, p->system), all);
-	v->iowait_pct = pct(diff(c->iowait, p->iowait), all);
-	v->irq_pct = pct(diff(c->irq + c->softirq, p->irq + p->softirq), all);
-	v->steal_pct = pct(diff(c->steal, p->steal), all);
-	v->idle_pct = pct(diff(c->idle, p->idle), all);
+	sys_rates__cpu(&s->prev.st.total, &s->cur.st.total, &sh);
+	v->busy_pct = shown(sh.busy);
+	v->user_pct = shown(sh.user);
+	v->system_pct = shown(sh.system);
+	v->iowait_pct = shown(sh.iowait);
+	v->irq_pct = shown(sh.irq);
+	v->softirq_pct = shown(sh.softirq);
+	v->steal_pct = shown(sh.steal);
+	v->idle_pct = shown(sh.idle);
 	for (int i = 0; i < v->nr_cpu; i++) {
-		const struct cpu_times *ci = &s->cur.st.cpu[i];
-
 		s->cpu_busy[i] = 0;
 		if (i < s->prev.st.nr_cpu) {
-			const struct cpu_times *pi = &s->prev.st.cpu[i];
-
-			s->cpu_busy[i] = pct(diff(cpu_times__busy(ci), cpu_times__busy(pi)),
-					     diff(cpu_times__total(ci), cpu_times__total(pi)));
+			sys_rates__cpu(&s->prev.st.cpu[i], &s->cur.st.cpu[i], &sh);
+			s->cpu_busy[i] = shown(sh.busy);
 		}
 	}
-	v->disk_read_bps = diff(s->cur.disk_read, s->prev.disk_read) / dt;
-	v->disk_write_bps = diff(s->cur.disk_write, s->prev.disk_write) / dt;
+	v->disk_read_bps = shown(sys_rates__per_sec(s->prev.disk_read, s->cur.disk_read, dt));
+	v->disk_write_bps = shown(sys_rates__per_sec(s->prev.disk_write, s->cur.disk_write, dt));
 	disk_busy(s, dt);
-	v->net_rx_bps = diff(s->cur.net_rx, s->prev.net_rx) / dt;
-	v->net_tx_bps = diff(s->cur.net_tx, s->prev.net_tx) / dt;
-	v->net_rx_pps = diff(s->cur.net_rxp, s->prev.net_rxp) / dt;
-	v->net_tx_pps = diff(s->cur.net_txp, s->prev.net_txp) / dt;
-	v->ctxt_per_s = diff(s->cur.st.ctxt, s->prev.st.ctxt) / dt;
+	v->net_rx_bps = shown(sys_rates__per_sec(s->prev.net_rx, s->cur.net_rx, dt));
+	v->net_tx_bps = shown(sys_rates__per_sec(s->prev.net_tx, s->cur.net_tx, dt));
+	v->net_rx_pps = shown(sys_rates__per_sec(s->prev.net_rxp, s->cur.net_rxp, dt));
+	v->net_tx_pps = shown(sys_rates__per_sec(s->prev.net_txp, s->cur.net_txp, dt));
+	v->ctxt_per_s = shown(sys_rates__per_sec(s->prev.st.ctxt, s->cur.st.ctxt, dt));
 }
 
 int top_sys__update(struct top_sys *s, double now)

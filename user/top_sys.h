@@ -2,7 +2,8 @@
 /*
  * top_sys: the machine's figures for ember top's header, as rates over
  * the refresh interval: CPU busy overall, by kind and per CPU, load,
- * memory, disk and network throughput, context switches.
+ * memory, disk and network throughput, context switches. The arithmetic
+ * is sys_rates.c's, the same as record's resource summary.
  */
 #ifndef EMBER_TOP_SYS_H
 #define EMBER_TOP_SYS_H
@@ -13,7 +14,9 @@
 
 struct top_sys_view {
 	bool rates; /* false until the second refresh */
-	double busy_pct, user_pct, system_pct, iowait_pct, irq_pct, steal_pct, idle_pct;
+	/* sys_rates.c's shares; an unknown one (see there) is 0 */
+	double busy_pct, user_pct, system_pct, iowait_pct, irq_pct, softirq_pct, steal_pct,
+	    idle_pct;
 	int nr_cpu;
 	const double *cpu_busy_pct; /* per CPU, nr_cpu of them */
 	struct loadavg load;
@@ -21,7 +24,7 @@ struct top_sys_view {
 	__u64 mem_used;					     /* psutil's formula */
 	double disk_read_bps, disk_write_bps, disk_busy_pct; /* busy: the busiest disk */
 	const char *busiest_disk;
-	double net_rx_bps, net_tx_bps, net_rx_pps, net_tx_pps; /* all but lo */
+	double net_rx_bps, net_tx_bps, net_rx_pps, net_tx_pps; /* sys_rates__net_counted */
 	double ctxt_per_s;
 	double uptime_s;
 };

@@ -72,10 +72,10 @@ static void header(struct out *o, const struct top_view_in *in)
 		put(o, TOP_ATTR_NORMAL, "CPU  (first figures after one interval)");
 	} else {
 		put(o, TOP_ATTR_NORMAL,
-		    "CPU %5.1f%%  user %.1f  system %.1f  iowait %.1f  irq %.1f  steal %.1f  idle "
-		    "%.1f",
+		    "CPU %5.1f%%  user %.1f  system %.1f  iowait %.1f  irq %.1f  softirq %.1f  "
+		    "steal %.1f  idle %.1f",
 		    s->busy_pct, s->user_pct, s->system_pct, s->iowait_pct, s->irq_pct,
-		    s->steal_pct, s->idle_pct);
+		    s->softirq_pct, s->steal_pct, s->idle_pct);
 		/* per CPU, as many lines as it takes (at most 4) */
 		for (int c = 0, line = 0; c < s->nr_cpu && line < 4; line++) {
 			char text[MAX_WIDTH + 1];
