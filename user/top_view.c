@@ -72,8 +72,8 @@ static void header(struct out *o, const struct top_view_in *in)
 		put(o, TOP_ATTR_NORMAL, "CPU  (first figures after one interval)");
 	} else {
 		put(o, TOP_ATTR_NORMAL,
-		    "CPU %5.1f%%  user %.1f  system %.1f  iowait %.1f  irq %.1f  softirq %.1f  "
-		    "steal %.1f  idle %.1f",
+		    /* top(1)'s abbreviations: all eight fit in 80 columns */
+		    "CPU %5.1f%%  us %.1f  sy %.1f  wa %.1f  hi %.1f  si %.1f  st %.1f  id %.1f",
 		    s->busy_pct, s->user_pct, s->system_pct, s->iowait_pct, s->irq_pct,
 		    s->softirq_pct, s->steal_pct, s->idle_pct);
 		/* per CPU, as many lines as it takes (at most 4) */
