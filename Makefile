@@ -70,9 +70,11 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+# user/LAYER/*.c, user/arch/x86/*.c: see tools/check_layers.py
+USER_SRCS := $(sort $(wildcard user/*/*.c user/*/*/*.c))
+USER_HDRS := $(sort $(wildcard user/*/*.h user/*/*/*.h))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/user/cmd/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
@@ -80,13 +82,13 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD
 
 .PHONY: all clean install uninstall test test-unit test-integration test-busy test-plain \
 	test-san deps vmlinux bench bench-offcpu bench-alloc bench-top bench-flamegraph \
-	format-check fuzz fuzz-build fuzz-corpus
+	format-check check-layers fuzz fuzz-build fuzz-corpus
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(OUTPUT)/ember
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/workloads:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests $(OUTPUT)/workloads:
 	$(Q)mkdir -p $@
 
 # -MF/-MT: the object is first written to a temporary name, so name the
@@ -102,15 +104,16 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 
 # The skeletons must exist before the first compile; after that -MMD
 # records which object really includes which header.
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(OUTPUT)/libember.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUTPUT)/ember: $(OUTPUT)/user/main.o $(OUTPUT)/libember.a
+$(OUTPUT)/ember: $(OUTPUT)/user/cmd/main.o $(OUTPUT)/libember.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
@@ -178,16 +181,17 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 FUZZ_CFLAGS  := $(FUZZ_OPT) $(FUZZ_SAN) $(filter-out -Wformat-signedness,$(WARNINGS)) \
 		-std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -DEMBER_VERSION='"$(VERSION)"' \
 		$(shell $(PKG_CONFIG) --cflags libbpf libelf zlib ncursesw 2>/dev/null) $(EXTRA_CFLAGS)
-FUZZ_LIB_SRCS := $(filter-out user/main.c $(shell grep -l '\.skel\.h"' $(USER_SRCS)),$(USER_SRCS))
+FUZZ_LIB_SRCS := $(filter-out user/cmd/main.c $(shell grep -l '\.skel\.h"' $(USER_SRCS)),$(USER_SRCS))
 FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/user/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/fuzz/%,$(FUZZ_SRCS))
 
-$(FUZZ_OUT)/user $(FUZZ_OUT)/fuzz:
+$(FUZZ_OUT)/fuzz:
 	$(Q)mkdir -p $@
 
-$(FUZZ_OUT)/user/%.o: user/%.c | $(FUZZ_OUT)/user
+$(FUZZ_OUT)/user/%.o: user/%.c
 	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(FUZZ_OUT)/libember.a: $(FUZZ_LIB_OBJS)
@@ -225,8 +229,14 @@ vmlinux:
 	$(Q)tools/gen_vmlinux_h.sh
 
 format-check:
-	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h \
+	$(Q)clang-format --dry-run -Werror bpf/*.c bpf/*.h $(USER_SRCS) $(USER_HDRS) include/*.h \
 		tests/fuzz/*.c tests/fuzz/*.h
+
+# A file includes only its own layer and those below (tools/check_layers.py);
+# the self-test shows a violation is caught.
+check-layers:
+	$(Q)tools/check_layers.py --self-test
+	$(Q)tools/check_layers.py
 
 install: $(OUTPUT)/ember
 	$(Q)install -d $(DESTDIR)$(BINDIR)
@@ -238,5 +248,5 @@ uninstall:
 clean:
 	$(Q)rm -rf build build-san $(OUTPUT) $(FUZZ_OUT)
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*.d $(OUTPUT)/workloads/*.d \
-	$(FUZZ_OUT)/user/*.d $(FUZZ_OUT)/fuzz/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(USER_OBJS:.o=.d) $(OUTPUT)/tests/*.d \
+	$(OUTPUT)/workloads/*.d $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OUT)/fuzz/*.d)

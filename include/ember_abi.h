@@ -140,7 +140,7 @@ struct ember_alloc_value {
 };
 _Static_assert(sizeof(struct ember_alloc_value) == 16, "ember_alloc_value ABI changed");
 
-/* ---- latency histograms (bpf/latency.bpf.c, user/latency.c) ---- */
+/* ---- latency histograms (bpf/latency.bpf.c, user/collect/latency.c) ---- */
 
 /* Machine-wide latency histograms: run-queue (wakeup to running) and
  * block I/O (issue to completion). Bucket i holds [2^i, 2^(i+1))

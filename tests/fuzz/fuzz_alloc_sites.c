@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Where the allocation probes go (user/alloc_sites.c): the allocator
+ * Where the allocation probes go (user/collect/alloc_sites.c): the allocator
  * functions of a target's ELF file, found by symbol name, and the x86-64
  * instruction checks on their first bytes (wrappers followed through
  * calls and PLT stubs, emulated instructions); the input is the file.
  * The instruction classifiers also get the input's first bytes as code.
  */
 #include "fuzz.h"
-#include "alloc_sites.h"
+#include "collect/alloc_sites.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The ELF symbol loader (user/elf_dso.c) on a file of the input, as the
+ * The ELF symbol loader (user/symbolize/elf_dso.c) on a file of the input, as the
  * symbolizer opens the files processes map, and from memory, as it reads
  * the vDSO; then the queries the symbolizer makes (file offset to address,
  * symbol lookup, frame-pointer state from the code bytes).
@@ -16,7 +16,7 @@
  */
 #include <sys/stat.h>
 #include "fuzz.h"
-#include "elf_dso.h"
+#include "symbolize/elf_dso.h"
 
 #define SEP "\n--ember-fuzz: debug file "
 #define SEP_END "--\n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Folded stacks (user/profile_read.c) as ember flamegraph, report and diff
+ * Folded stacks (user/format/profile_read.c) as ember flamegraph, report and diff
  * read them: profile_read__file on the input as a file, which also sends
  * gzip input to the pprof reader; then everything that reads profiles
  * (fuzz_profile.h).

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * /proc/kallsyms (user/ksyms.c): the input loaded as the kallsyms file,
+ * /proc/kallsyms (user/symbolize/ksyms.c): the input loaded as the kallsyms file,
  * then looked up at every address it names, their neighbours and a few
  * taken from the input's bytes.
  */
 #include <inttypes.h>
 #include "fuzz.h"
-#include "ksyms.h"
+#include "symbolize/ksyms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pprof files (user/pprof_read.c: gzip, then profile.proto through
- * user/protobuf.c): pprof__read_mem on the input as it is (gzip or raw
+ * pprof files (user/format/pprof_read.c: gzip, then profile.proto through
+ * user/lib/protobuf.c): pprof__read_mem on the input as it is (gzip or raw
  * protobuf), pprof__sniff; then everything that reads profiles
  * (fuzz_profile.h), the commands on the input gzip-compressed if it was
  * not (they tell pprof from folded text by the gzip magic).

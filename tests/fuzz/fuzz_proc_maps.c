@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * /proc/PID/maps (user/proc_maps.c): the input parsed whole as the maps
+ * /proc/PID/maps (user/sys/proc_maps.c): the input parsed whole as the maps
  * file of a fake proc tree, line by line with proc_maps__parse_line, and
- * read by the symbolizer (user/symbolizer.c) as it scans a process at the
+ * read by the symbolizer (user/symbolize/symbolizer.c) as it scans a process at the
  * start of a recording, then asked for the addresses of every mapping.
  * Paths in the input name files of this machine, which the symbolizer
  * opens: the seeds' are small ones (a shell's maps). The symbolizer and
@@ -11,8 +11,8 @@
  */
 #include <sys/stat.h>
 #include "fuzz.h"
-#include "proc_maps.h"
-#include "symbolizer.h"
+#include "sys/proc_maps.h"
+#include "symbolize/symbolizer.h"
 
 #define TGID 4242
 #define KEEP_INPUTS 256

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The /proc parsers of the resource summary and ember top (user/procfs.c)
- * and the CPU list parser (user/cpus.c: sysfs's online CPUs, -C). The
+ * The /proc parsers of the resource summary and ember top (user/sys/procfs.c)
+ * and the CPU list parser (user/sys/cpus.c: sysfs's online CPUs, -C). The
  * first input byte picks the parser, the rest is the file's text, read
  * back with procfs__read as the readers do (a process's comm, in its stat
  * file, is anyone's to choose; the rest is the kernel's, but its format
  * changes between versions).
  */
 #include "fuzz.h"
-#include "cpus.h"
-#include "procfs.h"
+#include "sys/cpus.h"
+#include "sys/procfs.h"
 
 #define NR_CPUS 4096
 

@@ -14,18 +14,18 @@
 #define EMBER_FUZZ_PROFILE_H
 
 #include "fuzz.h"
-#include "call_tree.h"
-#include "flamegraph.h"
-#include "flamegraph_tree.h"
-#include "folded.h"
-#include "func_diff.h"
-#include "func_stats.h"
-#include "pprof.h"
-#include "profile.h"
-#include "profile_json.h"
-#include "profile_read.h"
-#include "report_cmd.h"
-#include "report_fmt.h"
+#include "profile/call_tree.h"
+#include "format/flamegraph.h"
+#include "format/flamegraph_tree.h"
+#include "format/folded.h"
+#include "profile/func_diff.h"
+#include "profile/func_stats.h"
+#include "format/pprof.h"
+#include "profile/profile.h"
+#include "format/profile_json.h"
+#include "format/profile_read.h"
+#include "cmd/report_cmd.h"
+#include "cmd/report_fmt.h"
 
 /* Types looked at: a file may declare thousands. */
 #define FUZZ_MAX_TYPES 4

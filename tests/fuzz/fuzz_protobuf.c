@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The protobuf wire format (user/protobuf.c), alone: the input decoded
+ * The protobuf wire format (user/lib/protobuf.c), alone: the input decoded
  * field by field, length-delimited fields again as messages and as packed
  * varints, a few levels deep. Every field decoded is encoded again with
  * the encoder and must decode to the same field; packed varints likewise.
  */
 #include "fuzz.h"
-#include "protobuf.h"
+#include "lib/protobuf.h"
 
 #define MAX_DEPTH 4
 #define MAX_PACKED 4096

@@ -17,9 +17,9 @@
 #include <elf.h>
 #include <link.h>
 #include <zlib.h>
-#include "folded.h"
-#include "pprof.h"
-#include "profile.h"
+#include "format/folded.h"
+#include "format/pprof.h"
+#include "profile/profile.h"
 
 static const char *out_dir;
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "profile.h"
+#include "profile/profile.h"
 
 #define FIXTURE_MAX_FRAMES 64
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
-#include "alloc_libs.h"
+#include "collect/alloc_libs.h"
 
 extern char **environ;
 

@@ -9,7 +9,7 @@
 #include "elf_fixtures.h"
 #include <errno.h>
 #include <sys/stat.h>
-#include "alloc_sites.h"
+#include "collect/alloc_sites.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 

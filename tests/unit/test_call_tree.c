@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "call_tree.h"
-#include "profile.h"
+#include "profile/call_tree.h"
+#include "profile/profile.h"
 #include "stack_fixtures.h"
 
 static const struct call_node *kid(const struct call_node *n, size_t i, const char *name,

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "cpus.h"
-#include "output_file.h"
-#include "targets.h"
+#include "sys/cpus.h"
+#include "lib/output_file.h"
+#include "collect/targets.h"
 
 static void test_cpulist(void **state)
 {

@@ -5,7 +5,7 @@
  * and program headers read independently with libelf.
  */
 #include "elf_fixtures.h"
-#include "elf_dso.h"
+#include "symbolize/elf_dso.h"
 
 static char *dir;	     /* fixture directory */
 static unsigned long checks; /* assertions on symbolizer answers */

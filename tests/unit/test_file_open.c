@@ -14,7 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "file_open.h"
+#include "lib/file_open.h"
 
 static char dir[] = "/tmp/ember-fo-XXXXXX";
 

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "flamegraph.h"
-#include "flamegraph_tree.h"
-#include "profile.h"
-#include "utf8.h"
+#include "format/flamegraph.h"
+#include "format/flamegraph_tree.h"
+#include "profile/profile.h"
+#include "lib/utf8.h"
 
 #define USABLE 1180.0 /* default width less the two 10 px margins */
 

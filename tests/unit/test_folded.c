@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "folded.h"
-#include "profile.h"
+#include "format/folded.h"
+#include "profile/profile.h"
 
 static const struct value_type types[] = { { "samples", "count", 0 }, { "x", "count", 0 } };
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "func_diff.h"
-#include "func_stats.h"
-#include "profile.h"
+#include "profile/func_diff.h"
+#include "profile/func_stats.h"
+#include "profile/profile.h"
 #include "stack_fixtures.h"
 
 static const struct func_stat *get(const struct func_stats *s, const char *name,

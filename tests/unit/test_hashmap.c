@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
-#include "hash.h"
-#include "hashmap.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 
 #define N 100000
 

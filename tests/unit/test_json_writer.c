@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "json_writer.h"
+#include "lib/json_writer.h"
 
 static char *write_doc(bool pretty, void (*fill)(struct json_writer *))
 {

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "ksyms.h"
+#include "symbolize/ksyms.h"
 
 static char *write_fixture(const char *text)
 {

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "latency.h"
+#include "collect/latency.h"
 
 static char *print_to_string(const struct latency_hist *h, const char *title)
 {

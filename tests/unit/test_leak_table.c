@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "leak_table.h"
+#include "collect/leak_table.h"
 
 static struct ember_stack_key key(__u32 tgid, __u64 stack, const char *comm)
 {

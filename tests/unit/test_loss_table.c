@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "loss_table.h"
-#include "pprof.h"
-#include "profile.h"
-#include "profile_json.h"
-#include "record_summary.h"
+#include "collect/loss_table.h"
+#include "format/pprof.h"
+#include "profile/profile.h"
+#include "format/profile_json.h"
+#include "cmd/record_summary.h"
 
 static const struct value_type one_type[] = { { "samples", "count", 0 } };
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
-#include "map_batch.h"
+#include "collect/map_batch.h"
 
 /* no padding: keys are compared byte for byte */
 struct key {

@@ -6,7 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "munmap_log.h"
+#include "collect/munmap_log.h"
 
 #define MB (1024ULL * 1024)
 #define P 4096ULL

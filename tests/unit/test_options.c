@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "log.h"
-#include "number.h"
-#include "options.h"
+#include "lib/log.h"
+#include "lib/number.h"
+#include "lib/options.h"
 
 enum {
 	OPT_WIDE = OPTION_LONG_ONLY,

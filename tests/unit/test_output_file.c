@@ -27,7 +27,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "output_file.h"
+#include "lib/output_file.h"
 
 #define CONTENT "main;work 42\n"
 #define OTHER_UID 65534

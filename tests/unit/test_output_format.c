@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <cmocka.h>
-#include "output_format.h"
+#include "format/output_format.h"
 
 static void test_parse(void **state)
 {

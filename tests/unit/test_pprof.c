@@ -17,10 +17,10 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <cmocka.h>
-#include "pprof.h"
-#include "pprof_proto.h"
-#include "profile.h"
-#include "protobuf.h"
+#include "format/pprof.h"
+#include "format/pprof_proto.h"
+#include "profile/profile.h"
+#include "lib/protobuf.h"
 
 static const struct value_type leak_types[] = {
 	{ "inuse_space", "bytes", 0 },

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "proc_maps.h"
+#include "sys/proc_maps.h"
 
 static struct proc_maps *parse_text(const char *text, size_t len)
 {

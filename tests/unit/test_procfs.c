@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "procfs.h"
+#include "sys/procfs.h"
 
 #define U64_MAX_STR "18446744073709551615"
 #define U64_OVER_STR "18446744073709551616"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "profile.h"
+#include "profile/profile.h"
 
 static const struct value_type two_types[] = {
 	{ "samples", "count", 0 },

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "profile.h"
-#include "profile_json.h"
+#include "profile/profile.h"
+#include "format/profile_json.h"
 
 static const struct value_type types[] = { { "alloc_space", "bytes", 0 },
 					   { "alloc_objects", "count", 0 } };

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "folded.h"
-#include "profile.h"
-#include "profile_read.h"
+#include "format/folded.h"
+#include "profile/profile.h"
+#include "format/profile_read.h"
 
 static char errbuf[4096];
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ember_abi.h"
-#include "record_opts.h"
+#include "cmd/record_opts.h"
 
 /* Parse a NULL-terminated list; stderr noise from errors is expected.
  * argv outlives the call: o->cmd points into it. */

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "profile.h"
-#include "report_fmt.h"
-#include "report_opts.h"
-#include "utf8.h"
+#include "profile/profile.h"
+#include "cmd/report_fmt.h"
+#include "cmd/report_opts.h"
+#include "lib/utf8.h"
 
 static char *fmt(const struct value_fmt *f, int64_t v)
 {

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "profile.h"
-#include "stack_builder.h"
-#include "symbolizer.h"
+#include "profile/profile.h"
+#include "stack/stack_builder.h"
+#include "symbolize/symbolizer.h"
 
 /* Big enough that +8 is still inside; noinline so each has its own symbol. */
 __attribute__((noinline)) int sb_fn_leaf(int x);

@@ -12,7 +12,7 @@
 #include <linux/fs.h>
 
 #include "elf_fixtures.h"
-#include "symbolizer.h"
+#include "symbolize/symbolizer.h"
 
 static char *dir;
 static unsigned long checks;

@@ -9,9 +9,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "sys_rates.h"
-#include "sysmon.h"
-#include "top_sys.h"
+#include "sys/sys_rates.h"
+#include "sys/sysmon.h"
+#include "top/top_sys.h"
 #include "top_fixture.h"
 
 #define near(a, b) assert_true(fabs((a) - (b)) < 1e-9)

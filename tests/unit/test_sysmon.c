@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "json_writer.h"
-#include "sysmon.h"
+#include "lib/json_writer.h"
+#include "sys/sysmon.h"
 
 static char root[] = "/tmp/ember-sysmon-XXXXXX";
 static char proc[300], sys[300];

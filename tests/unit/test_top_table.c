@@ -8,8 +8,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "procfs.h"
-#include "top_table.h"
+#include "sys/procfs.h"
+#include "top/top_table.h"
 #include "top_fixture.h"
 
 #define MS 1000000ULL

@@ -8,9 +8,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "top_sys.h"
-#include "top_table.h"
-#include "top_view.h"
+#include "top/top_sys.h"
+#include "top/top_table.h"
+#include "top/top_view.h"
 #include "top_fixture.h"
 
 static void write_file(const char *rel, const char *text)

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "symbolizer.h"
-#include "unwind_fp.h"
+#include "symbolize/symbolizer.h"
+#include "stack/unwind_fp.h"
 
 extern char _start[];
 __attribute__((noinline)) int fp_fn_leaf(int x);

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * alloc_sites: allocator entry points of one ELF file and where to probe
+ * them (see alloc_sites.h for which names count).
+ *
+ * What the x86-64 kernel emulates at a uprobe instead of single-stepping
+ * a copy of the instruction out of line (arch/x86/kernel/uprobes.c):
+ * - branch_setup_xol_ops: jmp rel8/rel32 (eb, e9), call rel32 (e8), jcc
+ *   rel8/rel32 (70-7f, 0f 80-8f), an 0x90 opcode after any prefixes
+ *   (nop, pause, 66 90), and the exact byte sequences of x86_nops[1..8]
+ *   (the canonical multi-byte nops, 0f 1f ...). A branch with a 66 prefix
+ *   is refused.
+ * - push_setup_xol_ops: push %r64, 50-57 alone or after exactly the REX
+ *   prefix 41 (push %r8-%r15).
+ * Nothing else: endbr64 (f3 0f 1e fa), mov, test, cmp, sub, syscall are
+ * single-stepped. And uprobe_init_insn() refuses outright any instruction
+ * with a lock or an es/cs/ss/ds segment prefix.
+ * This file recognises a subset of those (no REX.B before 0x90, which the
+ * kernel would wrongly treat as a nop; no 67 prefix on a branch): saying
+ * "not emulated" of an emulated instruction only costs speed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "collect/alloc_sites.h"
+#include "lib/file_open.h"
+#include "lib/log.h"
+
+#ifndef R_X86_64_GLOB_DAT
+#define R_X86_64_GLOB_DAT 6
+#endif
+#ifndef R_X86_64_JUMP_SLOT
+#define R_X86_64_JUMP_SLOT 7
+#endif
+
+#define CODE_BYTES 32	 /* read at each function start */
+#define WRAPPER_BYTES 64 /* searched for a call to another allocator function */
+#define VERSYM_HIDDEN 0x8000
+
+/* Name flags. */
+#define N_ALLOCATOR 0x1 /* defining it makes the file an allocator */
+#define N_CXX 0x2	/* C++ operator: only in an allocator */
+#define N_WRAPPER 0x4	/* left out when it calls another allocator function */
+
+struct alloc_name {
+	const char *name;
+	enum ember_alloc_kind kind;
+	unsigned int flags;
+};
+
+/* Order matters: of names sharing an address, the first is kept. */
+static const struct alloc_name names[] = {
+	/* C, POSIX, glibc, musl */
+	{ "malloc", EMBER_ALLOC_MALLOC, N_ALLOCATOR },
+	{ "calloc", EMBER_ALLOC_CALLOC, 0 },
+	{ "realloc", EMBER_ALLOC_REALLOC, 0 },
+	{ "reallocarray", EMBER_ALLOC_REALLOCARRAY, N_WRAPPER },
+	{ "posix_memalign", EMBER_ALLOC_POSIX_MEMALIGN, 0 },
+	{ "aligned_alloc", EMBER_ALLOC_MEMALIGN, 0 },
+	{ "memalign", EMBER_ALLOC_MEMALIGN, 0 },
+	{ "valloc", EMBER_ALLOC_MALLOC, 0 },
+	{ "pvalloc", EMBER_ALLOC_MALLOC, 0 },
+	{ "free", EMBER_ALLOC_FREE, 0 },
+	{ "mmap", EMBER_ALLOC_MMAP, 0 },
+	{ "mmap64", EMBER_ALLOC_MMAP, 0 },
+	{ "munmap", EMBER_ALLOC_MUNMAP, 0 },
+	/* jemalloc built with the je_ prefix */
+	{ "je_malloc", EMBER_ALLOC_MALLOC, N_ALLOCATOR },
+	{ "je_calloc", EMBER_ALLOC_CALLOC, 0 },
+	{ "je_realloc", EMBER_ALLOC_REALLOC, 0 },
+	{ "je_posix_memalign", EMBER_ALLOC_POSIX_MEMALIGN, 0 },
+	{ "je_aligned_alloc", EMBER_ALLOC_MEMALIGN, 0 },
+	{ "je_memalign", EMBER_ALLOC_MEMALIGN, 0 },
+	{ "je_valloc", EMBER_ALLOC_MALLOC, 0 },
+	{ "je_free", EMBER_ALLOC_FREE, 0 },
+	/* jemalloc's own API (xallocx resizes in place: left out) */
+	{ "mallocx", EMBER_ALLOC_MALLOCX, N_ALLOCATOR },
+	{ "rallocx", EMBER_ALLOC_RALLOCX, 0 },
+	{ "dallocx", EMBER_ALLOC_FREE, 0 },
+	{ "sdallocx", EMBER_ALLOC_FREE, 0 },
+	{ "je_mallocx", EMBER_ALLOC_MALLOCX, N_ALLOCATOR },
+	{ "je_rallocx", EMBER_ALLOC_RALLOCX, 0 },
+	{ "je_dallocx", EMBER_ALLOC_FREE, 0 },
+	{ "je_sdallocx", EMBER_ALLOC_FREE, 0 },
+	/* tcmalloc (gperftools) */
+	{ "tc_malloc", EMBER_ALLOC_MALLOC, N_ALLOCATOR },
+	{ "tc_calloc", EMBER_ALLOC_CALLOC, 0 },
+	{ "tc_realloc", EMBER_ALLOC_REALLOC, 0 },
+	{ "tc_memalign", EMBER_ALLOC_MEMALIGN, 0 },
+	{ "tc_posix_memalign", EMBER_ALLOC_POSIX_MEMALIGN, 0 },
+	{ "tc_valloc", EMBER_ALLOC_MALLOC, 0 },
+	{ "tc_pvalloc", EMBER_ALLOC_MALLOC, 0 },
+	{ "tc_free", EMBER_ALLOC_FREE, 0 },
+	{ "tc_cfree", EMBER_ALLOC_FREE, 0 },
+	{ "tc_free_sized", EMBER_ALLOC_FREE, 0 },
+	{ "tc_new", EMBER_ALLOC_MALLOC, 0 },
+	{ "tc_newarray", EMBER_ALLOC_MALLOC, 0 },
+	{ "tc_delete", EMBER_ALLOC_FREE, 0 },
+	{ "tc_deletearray", EMBER_ALLOC_FREE, 0 },
+	/* C++: new, new[], their nothrow forms, delete, delete[], sized */
+	{ "_Znwm", EMBER_ALLOC_MALLOC, N_CXX | N_WRAPPER },
+	{ "_Znam", EMBER_ALLOC_MALLOC, N_CXX | N_WRAPPER },
+	{ "_ZnwmRKSt9nothrow_t", EMBER_ALLOC_MALLOC, N_CXX | N_WRAPPER },
+	{ "_ZnamRKSt9nothrow_t", EMBER_ALLOC_MALLOC, N_CXX | N_WRAPPER },
+	{ "_ZdlPv", EMBER_ALLOC_FREE, N_CXX | N_WRAPPER },
+	{ "_ZdaPv", EMBER_ALLOC_FREE, N_CXX | N_WRAPPER },
+	{ "_ZdlPvm", EMBER_ALLOC_FREE, N_CXX | N_WRAPPER },
+	{ "_ZdaPvm", EMBER_ALLOC_FREE, N_CXX | N_WRAPPER },
+};
+
+#define NR_NAMES (sizeof(names) / sizeof(names[0]))
+
+/* How good a symbol is as the definition of a name: lower wins, ties go
+ * to the first seen. */
+enum rank {
+	RANK_DEFAULT = 0,     /* global or weak, default version or unversioned */
+	RANK_LOCAL = 1,	      /* local (.symtab; hidden symbols end up local) */
+	RANK_OLD_VERSION = 2, /* non-default version only */
+	RANK_NONE = 3,	      /* not defined */
+};
+
+struct cand {
+	__u64 vaddr;
+	__u64 size; /* st_size, 0 if unknown */
+	enum rank rank;
+};
+
+/* An imported table function, by the GOT slot its PLT stub jumps through. */
+struct got_slot {
+	__u64 addr;
+	int idx; /* into names[] */
+};
+
+/* One open file while it is scanned. */
+struct scan {
+	const char *path;
+	int fd;
+	Elf *elf;
+	bool x86_64;
+	GElf_Phdr *loads;
+	size_t nr_loads;
+	struct cand cands[NR_NAMES];
+	struct got_slot *slots;
+	size_t nr_slots;
+	bool slots_loaded;
+};
+
+struct alloc_sites {
+	char *path;
+	struct alloc_site *v;
+	unsigned int n;
+	bool allocator;
+};
+
+/* ---- x86-64 instructions ---- */
+
+/* x86_nops[] of arch/x86/kernel/alternative.c for 64-bit, by length. */
+static const __u8 x86_nops[9][8] = {
+	{ 0 },
+	{ 0x90 },
+	{ 0x66, 0x90 },
+	{ 0x0f, 0x1f, 0x00 },
+	{ 0x0f, 0x1f, 0x40, 0x00 },
+	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00 },
+	{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
+};
+
+static const __u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+/* Legacy prefixes an instruction may start with, at most 14 of them. */
+struct prefixes {
+	size_t len;    /* bytes of legacy prefixes and REX */
+	bool opsize;   /* 66 */
+	bool addrsize; /* 67 */
+	bool refused;  /* lock, es/cs/ss/ds: the kernel refuses a uprobe there */
+	bool legacy;   /* any legacy prefix */
+	__u8 rex;      /* 0 if none */
+};
+
+static void decode_prefixes(const __u8 *code, size_t len, struct prefixes *p)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < len && i < 14; i++) {
+		switch (code[i]) {
+		case 0x66:
+			p->opsize = true;
+			break;
+		case 0x67:
+			p->addrsize = true;
+			break;
+		case 0x26:
+		case 0x2e:
+		case 0x36:
+		case 0x3e:
+		case 0xf0:
+			p->refused = true;
+			break;
+		case 0x64:
+		case 0x65:
+		case 0xf2:
+		case 0xf3:
+			break;
+		default:
+			goto rex;
+		}
+		p->legacy = true;
+	}
+rex:
+	if (i < len && (code[i] & 0xf0) == 0x40)
+		p->rex = code[i++];
+	p->len = i;
+}
+
+static __s32 read_s32(const __u8 *p)
+{
+	__u32 v = (__u32)p[0] | (__u32)p[1] << 8 | (__u32)p[2] << 16 | (__u32)p[3] << 24;
+
+	return (__s32)v;
+}
+
+int alloc_sites__emulated_insn(const __u8 *code, size_t len)
+{
+	struct prefixes p;
+	size_t i, imm = 0, n;
+	__u8 op;
+
+	if (!code)
+		return 0;
+	for (n = 1; n <= 8; n++) {
+		if (len >= n && !memcmp(code, x86_nops[n], n))
+			return (int)n;
+	}
+	decode_prefixes(code, len, &p);
+	i = p.len;
+	if (p.refused || i >= len)
+		return 0;
+	op = code[i++];
+	if (op == 0x90) /* nop, pause, 66 90; REX.B makes it xchg %r8 */
+		return p.rex & 1 ? 0 : (int)i;
+	if (op >= 0x50 && op <= 0x57) {
+		if (i == 1 || (i == 2 && p.rex == 0x41))
+			return (int)i;
+		return 0;
+	}
+	if (p.opsize || p.addrsize)
+		return 0;
+	if (op == 0xeb || (op >= 0x70 && op <= 0x7f)) {
+		imm = 1;
+	} else if (op == 0xe8 || op == 0xe9) {
+		imm = 4;
+	} else if (op == 0x0f && i < len && code[i] >= 0x80 && code[i] <= 0x8f) {
+		i++;
+		imm = 4;
+	} else {
+		return 0;
+	}
+	return i + imm <= len ? (int)(i + imm) : 0;
+}
+
+/* Length of a ModRM operand (ModRM, SIB, displacement) at code, 0 if
+ * truncated. */
+static size_t modrm_len(const __u8 *code, size_t len)
+{
+	__u8 mod, rm;
+	size_t n = 1;
+
+	if (!len)
+		return 0;
+	mod = code[0] >> 6;
+	rm = code[0] & 7;
+	if (mod != 3 && rm == 4) {
+		if (len < 2)
+			return 0;
+		n++;
+		if (mod == 0 && (code[1] & 7) == 5)
+			n += 4;
+	} else if (mod == 0 && rm == 5) {
+		n += 4; /* rip-relative */
+	}
+	if (mod == 1)
+		n += 1;
+	else if (mod == 2)
+		n += 4;
+	return n <= len ? n : 0;
+}
+
+/*
+ * Length of an instruction that writes nothing but the flags, 0 if code
+ * does not start with one: endbr64, test, cmp (memory operands included:
+ * reading memory the function reads anyway changes nothing). *test_rdi
+ * tells whether it is `test %rdi,%rdi`.
+ */
+static size_t flags_only_insn(const __u8 *code, size_t len, bool *test_rdi)
+{
+	size_t i, m, imm;
+	struct prefixes p;
+	__u8 op, reg;
+
+	*test_rdi = false;
+	if (len >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
+		return sizeof(endbr64);
+	decode_prefixes(code, len, &p);
+	i = p.len;
+	if (p.refused || i >= len)
+		return 0;
+	imm = p.opsize && !(p.rex & 8) ? 2 : 4; /* REX.W: imm32 sign-extended */
+	op = code[i++];
+	switch (op) {
+	case 0x3c: /* cmp $imm8,%al */
+	case 0xa8: /* test $imm8,%al */
+		return i + 1 <= len ? i + 1 : 0;
+	case 0x3d: /* cmp $imm,%eax */
+	case 0xa9: /* test $imm,%eax */
+		return i + imm <= len ? i + imm : 0;
+	case 0x38: /* cmp r, r/m */
+	case 0x39:
+	case 0x3a:
+	case 0x3b:
+	case 0x84: /* test r, r/m */
+	case 0x85:
+		m = modrm_len(code + i, len - i);
+		if (!m)
+			return 0;
+		*test_rdi = op == 0x85 && p.rex == 0x48 && !p.legacy && code[i] == 0xff;
+		return i + m;
+	case 0x80: /* group 1, r/m8, imm8: only /7 is cmp */
+	case 0x81:
+	case 0x83:
+	case 0xf6: /* group 3: only /0 and /1 are test */
+	case 0xf7:
+		if (i >= len)
+			return 0;
+		reg = (code[i] >> 3) & 7;
+		if ((op == 0xf6 || op == 0xf7) ? reg > 1 : reg != 7)
+			return 0;
+		m = modrm_len(code + i, len - i);
+		if (!m)
+			return 0;
+		i += m;
+		i += op == 0x81 || op == 0xf7 ? imm : 1;
+		return i <= len ? i : 0;
+	default:
+		return 0;
+	}
+}
+
+/* je/jz, rel8 or rel32, after any prefixes. */
+static bool is_je(const __u8 *code, size_t len)
+{
+	struct prefixes p;
+
+	decode_prefixes(code, len, &p);
+	if (p.len >= len)
+		return false;
+	code += p.len;
+	len -= p.len;
+	return code[0] == 0x74 || (len >= 2 && code[0] == 0x0f && code[1] == 0x84);
+}
+
+int alloc_sites__free_probe_offset(const __u8 *code, size_t len)
+{
+	bool null_check = false;
+	size_t off = 0;
+
+	if (!code)
+		return -1;
+	if (len > CODE_BYTES)
+		len = CODE_BYTES;
+	while (off < len) {
+		int n = alloc_sites__emulated_insn(code + off, len - off);
+		size_t f;
+
+		if (n > 0) {
+			/* The NULL check's jump leaves only for free(NULL). */
+			if (!null_check || !is_je(code + off, (size_t)n))
+				return (int)off;
+			off += (size_t)n;
+			null_check = false;
+			continue;
+		}
+		f = flags_only_insn(code + off, len - off, &null_check);
+		if (!f)
+			return -1;
+		off += f;
+	}
+	return -1;
+}
+
+/* ---- the ELF file ---- */
+
+static int name_index(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NR_NAMES; i++) {
+		if (names[i].name[0] == name[0] && !strncmp(names[i].name, name, len) &&
+		    !names[i].name[len])
+			return (int)i;
+	}
+	return -1;
+}
+
+/* The .gnu.version data of the symbol table at index symndx, or NULL. */
+static Elf_Data *versym_data(Elf *elf, size_t symndx)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym && sh.sh_link == symndx)
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+/* Takes the table names defined by one symbol table. */
+static void scan_symbols(struct scan *sc, Elf_Scn *scn, const GElf_Shdr *sh)
+{
+	Elf_Data *data = elf_getdata(scn, NULL), *ver = NULL;
+	size_t i, n, entsize = gelf_fsize(sc->elf, ELF_T_SYM, 1, EV_CURRENT);
+
+	if (!data || !entsize)
+		return;
+	if (sh->sh_type == SHT_DYNSYM)
+		ver = versym_data(sc->elf, elf_ndxscn(scn));
+	n = data->d_size / entsize;
+	for (i = 1; i < n; i++) {
+		unsigned char type;
+		const char *name;
+		enum rank rank;
+		GElf_Versym vs;
+		GElf_Sym sym;
+		size_t len;
+		int idx;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
+		    sym.st_shndx >= SHN_LORESERVE || !sym.st_value)
+			continue;
+		name = elf_strptr(sc->elf, sh->sh_link, sym.st_name);
+		if (!name || !name[0])
+			continue;
+		/* .symtab spells versions into the name: name@@DEFAULT, name@OLD */
+		len = strcspn(name, "@");
+		idx = name_index(name, len);
+		if (idx < 0)
+			continue;
+		if (type == STT_GNU_IFUNC) {
+			p_debug(1, "%s: %s is an IFUNC: not probed", sc->path, names[idx].name);
+			continue;
+		}
+		rank = GELF_ST_BIND(sym.st_info) == STB_LOCAL ? RANK_LOCAL : RANK_DEFAULT;
+		if (name[len] == '@' && name[len + 1] != '@')
+			rank = RANK_OLD_VERSION;
+		if (ver && gelf_getversym(ver, (int)i, &vs) && (vs & VERSYM_HIDDEN))
+			rank = RANK_OLD_VERSION;
+		if (rank < sc->cands[idx].rank) {
+			sc->cands[idx].vaddr = sym.st_value;
+			sc->cands[idx].size = sym.st_size;
+			sc->cands[idx].rank = rank;
+		}
+	}
+}
+
+static int load_phdrs(struct scan *sc)
+{
+	size_t i, phnum;
+
+	if (elf_getphdrnum(sc->elf, &phnum) || !phnum)
+		return 0;
+	sc->loads = calloc(phnum, sizeof(*sc->loads));
+	if (!sc->loads)
+		return -ENOMEM;
+	for (i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(sc->elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+			sc->loads[sc->nr_loads++] = ph;
+	}
+	return 0;
+}
+
+/* vaddr to file offset through the PT_LOAD that holds it; *room is how
+ * many file bytes of the segment follow. */
+static bool vaddr_to_offset(const struct scan *sc, __u64 vaddr, __u64 *off, __u64 *room)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nr_loads; i++) {
+		const GElf_Phdr *ph = &sc->loads[i];
+
+		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_filesz) {
+			*off = vaddr - ph->p_vaddr + ph->p_offset;
+			*room = ph->p_filesz - (vaddr - ph->p_vaddr);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Up to size bytes of code at vaddr, not past its segment nor past
+ * limit when limit is not 0. Returns the number read. */
+static size_t read_code(const struct scan *sc, __u64 vaddr, __u64 limit, __u8 *buf, size_t size)
+{
+	__u64 off, room;
+	ssize_t n;
+
+	if (!vaddr_to_offset(sc, vaddr, &off, &room))
+		return 0;
+	if (room < size)
+		size = (size_t)room;
+	if (limit && limit < size)
+		size = (size_t)limit;
+	n = pread(sc->fd, buf, size, (off_t)off);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* The GOT slots through which the file calls table functions it imports
+ * (JUMP_SLOT for PLT stubs, GLOB_DAT for -fno-plt calls). */
+static int load_got_slots(struct scan *sc)
+{
+	Elf_Scn *scn = NULL;
+
+	sc->slots_loaded = true;
+	while ((scn = elf_nextscn(sc->elf, scn))) {
+		GElf_Shdr sh, symsh;
+		Elf_Data *data, *symdata;
+		Elf_Scn *symscn;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		symscn = elf_getscn(sc->elf, sh.sh_link);
+		if (!symscn || !gelf_getshdr(symscn, &symsh))
+			continue;
+		data = elf_getdata(scn, NULL);
+		symdata = elf_getdata(symscn, NULL);
+		if (!data || !symdata)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < n; i++) {
+			struct got_slot *v;
+			const char *name;
+			GElf_Rela r;
+			GElf_Sym sym;
+			int idx, type;
+
+			if (!gelf_getrela(data, (int)i, &r))
+				break;
+			type = (int)GELF_R_TYPE(r.r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) ||
+			    !gelf_getsym(symdata, (int)GELF_R_SYM(r.r_info), &sym))
+				continue;
+			name = elf_strptr(sc->elf, symsh.sh_link, sym.st_name);
+			if (!name || !name[0] || (idx = name_index(name, strlen(name))) < 0)
+				continue;
+			v = realloc(sc->slots, (sc->nr_slots + 1) * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			sc->slots = v;
+			v[sc->nr_slots].addr = r.r_offset;
+			v[sc->nr_slots++].idx = idx;
+		}
+	}
+	return 0;
+}
+
+static int got_index(const struct scan *sc, __u64 addr)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nr_slots; i++) {
+		if (sc->slots[i].addr == addr)
+			return sc->slots[i].idx;
+	}
+	return -1;
+}
+
+/* The table function a call or jump to target reaches: one defined in
+ * the file, or one imported through a PLT stub ([endbr64] [bnd] jmp
+ * *slot(%rip)). -1 if none. */
+static int target_index(const struct scan *sc, __u64 target)
+{
+	__u8 stub[12];
+	size_t i, n;
+
+	for (i = 0; i < NR_NAMES; i++) {
+		if (sc->cands[i].rank != RANK_NONE && sc->cands[i].vaddr == target)
+			return (int)i;
+	}
+	if (!sc->nr_slots)
+		return -1;
+	n = read_code(sc, target, 0, stub, sizeof(stub));
+	i = n >= sizeof(endbr64) && !memcmp(stub, endbr64, sizeof(endbr64)) ? sizeof(endbr64) : 0;
+	if (i < n && stub[i] == 0xf2)
+		i++;
+	if (i + 6 > n || stub[i] != 0xff || stub[i + 1] != 0x25)
+		return -1;
+	return got_index(sc, target + i + 6 + (__u64)(__s64)read_s32(stub + i + 2));
+}
+
+/* Another table function that table function idx calls or jumps to in
+ * its first bytes, or -1. Every e8/e9/ff15/ff25 byte pattern is tried:
+ * landing exactly on an allocator function by accident is not a risk
+ * worth a full decoder. */
+static int wrapped(struct scan *sc, int idx)
+{
+	const struct cand *c = &sc->cands[idx];
+	__u8 code[WRAPPER_BYTES];
+	size_t i, n;
+
+	if (!sc->slots_loaded && load_got_slots(sc))
+		return -1;
+	n = read_code(sc, c->vaddr, c->size, code, sizeof(code));
+	for (i = 0; i + 5 <= n; i++) {
+		__u64 next;
+		int t = -1;
+
+		if (code[i] == 0xe8 || code[i] == 0xe9) {
+			next = c->vaddr + i + 5;
+			t = target_index(sc, next + (__u64)(__s64)read_s32(code + i + 1));
+		} else if (code[i] == 0xff && i + 6 <= n &&
+			   (code[i + 1] == 0x15 || code[i + 1] == 0x25)) {
+			next = c->vaddr + i + 6;
+			t = got_index(sc, next + (__u64)(__s64)read_s32(code + i + 2));
+		}
+		if (t >= 0 && t != idx &&
+		    (sc->cands[t].rank == RANK_NONE || sc->cands[t].vaddr != c->vaddr))
+			return t;
+	}
+	return -1;
+}
+
+static bool kept_at(const struct alloc_sites *s, __u64 vaddr, const char **name)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i].vaddr == vaddr) {
+			*name = s->v[i].func;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void set_site(const struct scan *sc, int idx, __u64 off, struct alloc_site *site)
+{
+	const struct cand *c = &sc->cands[idx];
+	__u8 code[CODE_BYTES];
+	size_t n;
+	int first, later;
+
+	memset(site, 0, sizeof(*site));
+	site->func = names[idx].name;
+	site->kind = names[idx].kind;
+	site->vaddr = c->vaddr;
+	site->entry_offset = off;
+	site->probe_offset = off;
+	site->has_return = site->kind != EMBER_ALLOC_FREE && site->kind != EMBER_ALLOC_MUNMAP;
+	if (!sc->x86_64)
+		return;
+	/* Not past the function's end: a later site must stay inside it. */
+	n = read_code(sc, c->vaddr, c->size, code, sizeof(code));
+	first = alloc_sites__emulated_insn(code, n);
+	site->emulated = first > 0;
+	if (site->has_return)
+		return;
+	later = alloc_sites__free_probe_offset(code, n);
+	if (later >= 0) {
+		site->probe_offset = off + (__u64)later;
+		site->emulated = true;
+	}
+}
+
+static int collect_sites(struct alloc_sites *s, struct scan *sc)
+{
+	size_t i;
+
+	/* A local malloc (ld.so's minimal one in older glibc) is the file's
+	 * private business, not what the process allocates with. */
+	for (i = 0; i < NR_NAMES; i++) {
+		s->allocator |= (names[i].flags & N_ALLOCATOR) && sc->cands[i].rank != RANK_NONE &&
+				sc->cands[i].rank != RANK_LOCAL;
+	}
+	s->v = calloc(NR_NAMES, sizeof(*s->v));
+	if (!s->v)
+		return -ENOMEM;
+	for (i = 0; i < NR_NAMES; i++) {
+		const struct cand *c = &sc->cands[i];
+		const char *other;
+		__u64 off, room;
+		int w;
+
+		if (c->rank == RANK_NONE)
+			continue;
+		if ((names[i].flags & N_CXX) && !s->allocator) {
+			p_debug(2, "%s: %s left out: not an allocator's own", sc->path,
+				names[i].name);
+			continue;
+		}
+		if (kept_at(s, c->vaddr, &other)) {
+			p_debug(2, "%s: %s left out: same function as %s", sc->path, names[i].name,
+				other);
+			continue;
+		}
+		if ((names[i].flags & N_WRAPPER) && sc->x86_64 && (w = wrapped(sc, (int)i)) >= 0) {
+			p_debug(2, "%s: %s left out: it calls %s", sc->path, names[i].name,
+				names[w].name);
+			continue;
+		}
+		if (!vaddr_to_offset(sc, c->vaddr, &off, &room)) {
+			p_debug(1, "%s: %s at 0x%llx is in no loadable segment", sc->path,
+				names[i].name, (unsigned long long)c->vaddr);
+			continue;
+		}
+		set_site(sc, (int)i, off, &s->v[s->n++]);
+	}
+	return 0;
+}
+
+static int scan_file(struct alloc_sites *s, struct scan *sc)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	bool symbols = false;
+	size_t i;
+	int err;
+
+	for (i = 0; i < NR_NAMES; i++)
+		sc->cands[i].rank = RANK_NONE;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	/* regular files only: never block on a FIFO or read a device */
+	sc->fd = file_open_regular(sc->path);
+	if (sc->fd < 0)
+		return sc->fd == -EINVAL ? -ENOEXEC : sc->fd;
+	sc->elf = elf_begin(sc->fd, ELF_C_READ, NULL);
+	if (!sc->elf || elf_kind(sc->elf) != ELF_K_ELF || !gelf_getehdr(sc->elf, &eh))
+		return -ENOEXEC;
+	sc->x86_64 = eh.e_machine == EM_X86_64 && gelf_getclass(sc->elf) == ELFCLASS64;
+	err = load_phdrs(sc);
+	if (err)
+		return err;
+	while ((scn = elf_nextscn(sc->elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
+			continue;
+		symbols = true;
+		scan_symbols(sc, scn, &sh);
+	}
+	if (!symbols)
+		return -ENOEXEC;
+	return collect_sites(s, sc);
+}
+
+struct alloc_sites *alloc_sites__find(const char *path)
+{
+	struct scan sc = { .path = path, .fd = -1 };
+	struct alloc_sites *s;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->path = strdup(path);
+	if (!s->path) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = scan_file(s, &sc);
+	if (!err)
+		p_debug(2, "%s: %u allocator functions", path, s->n);
+cleanup:
+	elf_end(sc.elf);
+	if (sc.fd >= 0)
+		close(sc.fd);
+	free(sc.loads);
+	free(sc.slots);
+	if (err) {
+		alloc_sites__free(s);
+		errno = -err;
+		return NULL;
+	}
+	return s;
+}
+
+void alloc_sites__free(struct alloc_sites *s)
+{
+	if (!s)
+		return;
+	free(s->v);
+	free(s->path);
+	free(s);
+}
+
+unsigned int alloc_sites__count(const struct alloc_sites *s)
+{
+	return s ? s->n : 0;
+}
+
+const struct alloc_site *alloc_sites__get(const struct alloc_sites *s, unsigned int i)
+{
+	return s && i < s->n ? &s->v[i] : NULL;
+}
+
+const char *alloc_sites__path(const struct alloc_sites *s)
+{
+	return s ? s->path : NULL;
+}
+
+bool alloc_sites__is_allocator(const struct alloc_sites *s)
+{
+	return s && s->allocator;
+}

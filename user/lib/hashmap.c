@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Linear probing over a power-of-two slot array, doubled whenever it would
+ * be more than half full. Each slot keeps its hash, so growing never calls
+ * back into the caller and most mismatches are settled without the
+ * equality callback.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/hashmap.h"
+
+#define HASHMAP_MIN_SLOTS 64
+
+struct slot {
+	uint64_t hash;
+	uint32_t id1; /* id + 1; 0 = empty */
+};
+
+struct hashmap {
+	hashmap_equal_fn equal;
+	void *ctx;
+	struct slot *slots;
+	size_t nslots; /* a power of two, or 0 before the first add */
+	uint32_t nr;
+};
+
+struct hashmap *hashmap__new(hashmap_equal_fn equal, void *ctx)
+{
+	struct hashmap *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->equal = equal;
+	m->ctx = ctx;
+	return m;
+}
+
+void hashmap__free(struct hashmap *m)
+{
+	if (!m)
+		return;
+	free(m->slots);
+	free(m);
+}
+
+bool hashmap__find(const struct hashmap *m, uint64_t hash, const void *key, uint32_t *id)
+{
+	size_t mask, i;
+
+	if (!m->nslots)
+		return false;
+	mask = m->nslots - 1;
+	for (i = hash & mask; m->slots[i].id1; i = (i + 1) & mask) {
+		const struct slot *s = &m->slots[i];
+
+		if (s->hash == hash && m->equal(s->id1 - 1, key, m->ctx)) {
+			*id = s->id1 - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void place(struct slot *slots, size_t nslots, uint64_t hash, uint32_t id1)
+{
+	size_t i;
+
+	for (i = hash & (nslots - 1); slots[i].id1; i = (i + 1) & (nslots - 1))
+		;
+	slots[i].hash = hash;
+	slots[i].id1 = id1;
+}
+
+static int grow(struct hashmap *m)
+{
+	size_t nslots = m->nslots ? m->nslots * 2 : HASHMAP_MIN_SLOTS;
+	struct slot *n;
+
+	if (nslots < m->nslots)
+		return -ENOMEM;
+	n = calloc(nslots, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->nslots; i++) {
+		if (m->slots[i].id1)
+			place(n, nslots, m->slots[i].hash, m->slots[i].id1);
+	}
+	free(m->slots);
+	m->slots = n;
+	m->nslots = nslots;
+	return 0;
+}
+
+int hashmap__add(struct hashmap *m, uint64_t hash, uint32_t id)
+{
+	if (id == UINT32_MAX || m->nr == UINT32_MAX)
+		return -EINVAL;
+	if (((size_t)m->nr + 1) * 2 > m->nslots && grow(m))
+		return -ENOMEM;
+	place(m->slots, m->nslots, hash, id + 1);
+	m->nr++;
+	return 0;
+}
+
+void hashmap__clear(struct hashmap *m)
+{
+	if (m->nslots)
+		memset(m->slots, 0, m->nslots * sizeof(*m->slots));
+	m->nr = 0;
+}
+
+uint32_t hashmap__size(const struct hashmap *m)
+{
+	return m->nr;
+}
