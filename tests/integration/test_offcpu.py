@@ -94,7 +94,8 @@ class OffcpuTest(EmberTest):
 
 class TestOffcpu(OffcpuTest):
     def test_ab_sleep_ratio(self):
-        """-e offcpu: 10 ms and 30 ms sleeps each within 5% of truth, ratio 3 +- 0.15."""
+        """-e offcpu: 10 ms and 30 ms sleeps each within 5% of truth, their ratio
+        within 5% of the truth's (3 on an idle machine)."""
         r, t = self.record(["-e", "offcpu"], ["ab", 40])
         prof = self.load(r)
         ctx = "%s\ntruth %s\n%s" % (r, t, prof.summary())
@@ -102,9 +103,13 @@ class TestOffcpu(OffcpuTest):
         self.assertNear(short, t["short"], 0.05, "ember_sleep_short", ctx)
         self.assertNear(long_, t["long"], 0.05, "ember_sleep_long", ctx)
         self.assertGreater(short, 0, ctx)
-        self.assertTrue(2.85 <= long_ / short <= 3.15,
-                        "long/short = %d/%d = %.3f, want 3 +- 0.15\n%s" % (
-                            long_, short, long_ / short, ctx))
+        # 3:1 as asked, but a woken thread waits for a CPU on a busy
+        # machine, which adds the same to either sleep: the ratio the
+        # workload really slept is the truth
+        want = t["long"] / t["short"]
+        self.assertTrue(abs(long_ / short - want) <= 0.05 * want,
+                        "long/short = %d/%d = %.3f, truth %.3f +- 5%%\n%s" % (
+                            long_, short, long_ / short, want, ctx))
         self.assertEqual(prof.with_frame("ember_sleep_short"), short,
                          "ember_sleep_short not the user leaf everywhere\n" + ctx)
         s = self.offcpu_summary(r)
