@@ -3,7 +3,9 @@
  * The ELF symbol loader (user/symbolize/elf_dso.c) on a file of the input, as the
  * symbolizer opens the files processes map, and from memory, as it reads
  * the vDSO; then the queries the symbolizer makes (file offset to address,
- * symbol lookup, frame-pointer state from the code bytes).
+ * symbol lookup, frame-pointer state from the code bytes); then the file
+ * opened for its tables, as alloc_sites opens it (every symbol and
+ * relocation walked, code read at each symbol).
  *
  * The input is a file A, optionally followed by SEP, a byte P, "--\n" and
  * a second file B, the separate debug file: A is written to TMP/bin/target
@@ -82,6 +84,27 @@ static void query(struct elf_dso *d, const uint8_t *data, size_t size)
 	}
 }
 
+static int walk_symbol(const struct elf_dso_symbol *sym, void *arg)
+{
+	__u8 code[64];
+	__u64 off;
+
+	if (!sym->name || !sym->name[0])
+		abort();
+	elf_dso__vaddr_to_offset(arg, sym->value, &off);
+	if (elf_dso__read(arg, -1, sym->value, code, sizeof(code)) > (ssize_t)sizeof(code))
+		abort();
+	return 0;
+}
+
+static int walk_rela(const struct elf_dso_rela *rela, void *arg)
+{
+	(void)arg;
+	if (rela->name && !rela->name[0])
+		abort();
+	return 0;
+}
+
 /* B at the place the input's size picks; returns its path or NULL. */
 static const char *place_debug_file(const uint8_t *b, size_t blen, unsigned int pick, char *buf,
 				    size_t bufsz)
@@ -142,5 +165,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (placed)
 		unlink(placed);
+	d = elf_dso__open_tables(target);
+	if (d) {
+		elf_dso__is_x86_64(d);
+		elf_dso__for_each_symbol(d, walk_symbol, d);
+		elf_dso__for_each_rela(d, walk_rela, NULL);
+		elf_dso__free(d);
+	}
 	return 0;
 }

@@ -5,10 +5,19 @@
  * and program headers read independently with libelf.
  */
 #include "elf_fixtures.h"
+#include <errno.h>
 #include "symbolize/elf_dso.h"
 
 static char *dir;	     /* fixture directory */
 static unsigned long checks; /* assertions on symbolizer answers */
+
+static void write_fixture(const char *name, const char *text)
+{
+	char *p = fpath(dir, "%s", name);
+
+	write_text(p, text);
+	free(p);
+}
 
 static void install_build_id_debug(const char *debug_dir, const char *binary, const char *debug)
 {
@@ -35,6 +44,17 @@ static int group_setup(void **state)
 	    "objcopy --only-keep-debug pie_gz pie_gz.debug && strip -o pie.stripped pie && "
 	    "strip -o pie_gz.stripped pie_gz",
 	    dir);
+	/* a library with a symbol in two versions (the old one hidden in
+	 * .gnu.version) and a 32-bit object, for the table walks */
+	write_fixture("ver.c", "volatile int vsink;\n"
+			       "int v_old(int x) { return x + vsink; }\n"
+			       "int v_new(int x) { return x * 2 + vsink; }\n"
+			       "int v_call(int x) { return v_old(x) + v_new(x); }\n"
+			       "__asm__(\".symver v_old,vfunc@VER_1\");\n"
+			       "__asm__(\".symver v_new,vfunc@@VER_2\");\n");
+	write_fixture("ver.map", "VER_1 { };\nVER_2 { } VER_1;\n");
+	run("cd %s && %s -shared -fPIC -Wl,--version-script=ver.map -o ver.so ver.c", dir, cc);
+	run("cd %s && gcc -m32 -c -o m32.o ver.c", dir);
 	/* debuglink, debug file next to the binary */
 	run("cd %s && mkdir dl && cp pie.debug dl/ && strip -o dl/pie pie && "
 	    "objcopy --add-gnu-debuglink=dl/pie.debug dl/pie",
@@ -266,7 +286,8 @@ static void test_frame_state(void **state)
 	    "__attribute__((noinline)) void wrapped(int n) {\n"
 	    "  for (int i = 0; i < n; i++) sink += leaf(i);\n"
 	    "}\n"
-	    "int main(int argc, char **argv) { (void)argv; wrapped(argc); return nonleaf(argc); }\n";
+	    "int main(int argc, char **argv) { (void)argv; wrapped(argc); return nonleaf(argc); "
+	    "}\n";
 	const char *flags[] = { "-fno-omit-frame-pointer -momit-leaf-frame-pointer",
 				"-fomit-frame-pointer" };
 	char *c = fpath(dir, "fp.c");
@@ -622,6 +643,473 @@ static void test_corrupt(void **state)
 	free(g);
 }
 
+/* ---- the table walks (elf_dso__open_tables) ---- */
+
+struct walked_sym {
+	char name[256];
+	__u64 value, size;
+	char type[16], bind[16];
+	bool dynamic, hidden;
+};
+
+struct walked {
+	struct walked_sym *v;
+	size_t n, alloc;
+};
+
+static struct walked_sym *walked_add(struct walked *w)
+{
+	if (w->n == w->alloc) {
+		w->alloc = w->alloc ? w->alloc * 2 : 64;
+		w->v = realloc(w->v, w->alloc * sizeof(*w->v));
+		assert_non_null(w->v);
+	}
+	memset(&w->v[w->n], 0, sizeof(w->v[0]));
+	return &w->v[w->n++];
+}
+
+/* readelf's names for the STT_ and STB_ values. */
+static const char *type_name(unsigned char t)
+{
+	static const char *const n[] = { "NOTYPE", "OBJECT", "FUNC", "SECTION", "FILE", "COMMON",
+					 "TLS",	   "",	     "",     "",	"IFUNC" };
+
+	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
+}
+
+static const char *bind_name(unsigned char b)
+{
+	static const char *const n[] = { "LOCAL", "GLOBAL", "WEAK", "", "",	 "",
+					 "",	  "",	    "",	    "", "UNIQUE" };
+
+	return b < sizeof(n) / sizeof(n[0]) ? n[b] : "?";
+}
+
+static int walk_cb(const struct elf_dso_symbol *sym, void *arg)
+{
+	struct walked_sym *e;
+
+	/* readelf names section symbols after their section: not compared */
+	if (sym->type == STT_SECTION)
+		return 0;
+	e = walked_add(arg);
+	assert_true(strlen(sym->name) < sizeof(e->name));
+	strcpy(e->name, sym->name);
+	e->value = sym->value;
+	e->size = sym->size;
+	strcpy(e->type, type_name(sym->type));
+	strcpy(e->bind, bind_name(sym->bind));
+	e->dynamic = sym->dynamic;
+	e->hidden = sym->hidden;
+	return 0;
+}
+
+/* The defined symbols (numbered section, nonzero value, a name) of every
+ * symbol table of file as readelf -sW lists them, in its order. In .dynsym
+ * readelf adds the version: name@@DEFAULT, or name@OLD for a hidden one. */
+static void readelf_syms(const char *file, struct walked *out)
+{
+	char *cmd, *line = NULL;
+	bool dynamic = false;
+	size_t cap = 0;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	assert_true(asprintf(&cmd, "readelf -sW %s", file) > 0);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		char size[32], type[16], bind[16], vis[32], ndx[16], name[256] = "";
+		unsigned long long value;
+		struct walked_sym *e;
+		unsigned int num;
+		char *at;
+
+		if (!strncmp(line, "Symbol table '", 14)) {
+			dynamic = !strncmp(line + 14, ".dynsym'", 8);
+			continue;
+		}
+		if (sscanf(line, " %u: %llx %31s %15s %15s %31s %15s %255s", &num, &value, size,
+			   type, bind, vis, ndx, name) < 7)
+			continue;
+		if (!strcmp(ndx, "UND") || !strcmp(ndx, "ABS") || !strcmp(ndx, "COM") || !value ||
+		    !name[0] || !strcmp(type, "SECTION"))
+			continue;
+		e = walked_add(out);
+		at = strchr(name, '@');
+		if (dynamic && at) {
+			e->hidden = at[1] != '@';
+			*at = '\0';
+		}
+		strcpy(e->name, name);
+		e->value = value;
+		e->size = strtoull(size, NULL, 0);
+		strcpy(e->type, type);
+		strcpy(e->bind, bind);
+		e->dynamic = dynamic;
+	}
+	assert_int_equal(pclose(f), 0);
+	free(line);
+	free(cmd);
+}
+
+static void expect_walk(const char *name, int tables, size_t min_hidden, size_t min_dynamic)
+{
+	char *f = fpath(dir, "%s", name);
+	struct walked got = { 0 }, want;
+	size_t i, hidden = 0, dynamic = 0;
+	struct elf_dso *d;
+
+	d = elf_dso__open_tables(f);
+	assert_non_null(d);
+	assert_int_equal(elf_dso__for_each_symbol(d, walk_cb, &got), tables);
+	readelf_syms(f, &want);
+	assert_int_equal(got.n, want.n);
+	for (i = 0; i < want.n; i++) {
+		const struct walked_sym *g = &got.v[i], *w = &want.v[i];
+
+		if (strcmp(g->name, w->name) || g->value != w->value || g->size != w->size ||
+		    strcmp(g->type, w->type) || strcmp(g->bind, w->bind) ||
+		    g->dynamic != w->dynamic || g->hidden != w->hidden)
+			fail_msg("%s: symbol %zu: got %s 0x%llx %llu %s %s %s%s, readelf %s 0x%llx "
+				 "%llu %s %s %s%s",
+				 name, i, g->name, (unsigned long long)g->value,
+				 (unsigned long long)g->size, g->type, g->bind,
+				 g->dynamic ? "dynamic" : "symtab", g->hidden ? " hidden" : "",
+				 w->name, (unsigned long long)w->value, (unsigned long long)w->size,
+				 w->type, w->bind, w->dynamic ? "dynamic" : "symtab",
+				 w->hidden ? " hidden" : "");
+		hidden += g->hidden;
+		dynamic += g->dynamic;
+		checks++;
+	}
+	assert_true(hidden >= min_hidden);
+	assert_true(dynamic >= min_dynamic);
+	elf_dso__free(d);
+	free(got.v);
+	free(want.v);
+	free(f);
+}
+
+static int stop_cb(const struct elf_dso_symbol *sym, void *arg)
+{
+	(void)sym;
+	++*(int *)arg;
+	return -EINTR;
+}
+
+static void test_symbol_walk(void **state)
+{
+	char *f = fpath(dir, "pie");
+	struct elf_dso *d;
+	int calls = 0;
+
+	(void)state;
+	/* .dynsym and .symtab each */
+	expect_walk("lib.so", 2, 0, 5);
+	expect_walk("pie", 2, 0, 0);
+	expect_walk("ver.so", 2, 1, 3);
+	/* a stripped file keeps its .dynsym only (a PIE's defines nothing) */
+	expect_walk("pie.stripped", 1, 0, 0);
+	/* 32-bit, relocatable: values are section offsets, the first is 0 */
+	expect_walk("m32.o", 1, 0, 0);
+	/* fn stops the walk */
+	d = elf_dso__open_tables(f);
+	assert_non_null(d);
+	assert_int_equal(elf_dso__for_each_symbol(d, stop_cb, &calls), -EINTR);
+	assert_int_equal(calls, 1);
+	elf_dso__free(d);
+	/* only a d of elf_dso__open_tables has its tables open */
+	d = elf_dso__open(f, NULL);
+	assert_non_null(d);
+	assert_int_equal(elf_dso__for_each_symbol(d, walk_cb, NULL), -EINVAL);
+	assert_int_equal(elf_dso__for_each_rela(d, NULL, NULL), -EINVAL);
+	elf_dso__free(d);
+	assert_int_equal(elf_dso__for_each_symbol(NULL, walk_cb, NULL), -EINVAL);
+	free(f);
+}
+
+struct walked_rela {
+	__u64 offset;
+	unsigned int type;
+	char name[256]; /* "" for none */
+};
+
+struct relas {
+	struct walked_rela *v;
+	size_t n, alloc;
+};
+
+static struct walked_rela *relas_add(struct relas *r)
+{
+	if (r->n == r->alloc) {
+		r->alloc = r->alloc ? r->alloc * 2 : 64;
+		r->v = realloc(r->v, r->alloc * sizeof(*r->v));
+		assert_non_null(r->v);
+	}
+	memset(&r->v[r->n], 0, sizeof(r->v[0]));
+	return &r->v[r->n++];
+}
+
+static int rela_cb(const struct elf_dso_rela *rela, void *arg)
+{
+	struct walked_rela *e = relas_add(arg);
+
+	e->offset = rela->offset;
+	e->type = rela->type;
+	if (rela->name) {
+		assert_true(rela->name[0]);
+		assert_true(strlen(rela->name) < sizeof(e->name));
+		strcpy(e->name, rela->name);
+	}
+	return 0;
+}
+
+/* readelf -rW: offset, info (symbol << 32 | type), and for a symbol its
+ * value and name, which readelf follows with @VERSION for imports. */
+static void readelf_relas(const char *file, struct relas *out)
+{
+	char *cmd, *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	assert_true(asprintf(&cmd, "readelf -rW %s", file) > 0);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long off, info, value;
+		char type[64], name[256] = "";
+		struct walked_rela *e;
+
+		if (sscanf(line, "%llx %llx %63s %llx %255s", &off, &info, type, &value, name) <
+			4 ||
+		    strncmp(type, "R_", 2))
+			continue;
+		e = relas_add(out);
+		e->offset = off;
+		e->type = (unsigned int)(info & 0xffffffff);
+		if (info >> 32) {
+			name[strcspn(name, "@")] = '\0';
+			strcpy(e->name, name);
+		}
+	}
+	assert_int_equal(pclose(f), 0);
+	free(line);
+	free(cmd);
+}
+
+static void test_rela_walk(void **state)
+{
+	const char *files[] = { "lib.so", "pie", "ver.so" };
+	size_t i, k, slots = 0;
+
+	(void)state;
+	for (k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+		char *f = fpath(dir, "%s", files[k]);
+		struct relas got = { 0 }, want;
+		struct elf_dso *d = elf_dso__open_tables(f);
+
+		assert_non_null(d);
+		assert_int_equal(elf_dso__for_each_rela(d, rela_cb, &got), 0);
+		readelf_relas(f, &want);
+		assert_true(want.n > 0);
+		assert_int_equal(got.n, want.n);
+		for (i = 0; i < want.n; i++) {
+			if (got.v[i].offset != want.v[i].offset ||
+			    got.v[i].type != want.v[i].type ||
+			    strcmp(got.v[i].name, want.v[i].name))
+				fail_msg("%s: rela %zu: got 0x%llx %u '%s', readelf 0x%llx %u '%s'",
+					 files[k], i, (unsigned long long)got.v[i].offset,
+					 got.v[i].type, got.v[i].name,
+					 (unsigned long long)want.v[i].offset, want.v[i].type,
+					 want.v[i].name);
+			slots += got.v[i].type == R_X86_64_JUMP_SLOT ||
+				 got.v[i].type == R_X86_64_GLOB_DAT;
+			checks++;
+		}
+		elf_dso__free(d);
+		free(got.v);
+		free(want.v);
+		free(f);
+	}
+	/* the library calls its own exports through the PLT, reads sink
+	 * through the GOT */
+	assert_true(slots >= 2);
+}
+
+/* File bytes of the PT_LOAD holding vaddr from vaddr on, from the program
+ * headers read here; 0 if none holds it. */
+static __u64 segment_room(const char *file, __u64 vaddr)
+{
+	GElf_Phdr *ph;
+	size_t i, n = elf_phdrs(file, &ph);
+	__u64 room = 0;
+
+	for (i = 0; i < n && !room; i++) {
+		if (ph[i].p_type == PT_LOAD && vaddr >= ph[i].p_vaddr &&
+		    vaddr < ph[i].p_vaddr + ph[i].p_filesz)
+			room = ph[i].p_vaddr + ph[i].p_filesz - vaddr;
+	}
+	free(ph);
+	return room;
+}
+
+/* elf_dso__vaddr_to_offset and elf_dso__read on every function readelf
+ * lists, against the program headers and the file's bytes read here. */
+static void test_vaddr_read(void **state)
+{
+	const char *files[] = { "lib.so", "pie", "nopie" };
+	size_t k, i, n;
+
+	(void)state;
+	for (k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+		char *f = fpath(dir, "%s", files[k]);
+		struct elf_dso *d = elf_dso__open_tables(f), *full = elf_dso__open(f, NULL), *mem;
+		size_t fsize, read = 0;
+		unsigned char *img = read_file(f, &fsize);
+		struct walked want;
+		GElf_Phdr *ph;
+		int fd = open(f, O_RDONLY);
+
+		assert_non_null(d);
+		assert_non_null(full);
+		assert_true(fd >= 0);
+		mem = elf_dso__open_mem(img, fsize, "mem");
+		assert_non_null(mem);
+		readelf_syms(f, &want);
+		for (i = 0; i < want.n; i++) {
+			const struct walked_sym *w = &want.v[i];
+			unsigned char buf[48], b2[48], b3[48], b4[48];
+			__u64 off = 0, ref;
+			size_t len =
+			    w->size && w->size < sizeof(buf) ? (size_t)w->size : sizeof(buf);
+
+			if (strcmp(w->type, "FUNC") || !vaddr_to_offset(f, w->value, &ref))
+				continue;
+			/* a read stops at the end of the segment's file bytes */
+			if (len > segment_room(f, w->value))
+				len = (size_t)segment_room(f, w->value);
+			assert_int_equal(elf_dso__vaddr_to_offset(d, w->value, &off), 0);
+			assert_int_equal(off, ref);
+			assert_true(ref + len <= fsize);
+			/* the kept file, the caller's fd, the path, the image */
+			assert_int_equal(elf_dso__read(d, -1, w->value, buf, len), (ssize_t)len);
+			assert_memory_equal(buf, img + ref, len);
+			assert_int_equal(elf_dso__read(d, fd, w->value, b2, len), (ssize_t)len);
+			assert_memory_equal(b2, img + ref, len);
+			assert_int_equal(elf_dso__read(full, -1, w->value, b3, len), (ssize_t)len);
+			assert_memory_equal(b3, img + ref, len);
+			assert_int_equal(elf_dso__read(mem, -1, w->value, b4, len), (ssize_t)len);
+			assert_memory_equal(b4, img + ref, len);
+			read++;
+			checks++;
+		}
+		assert_true(read >= 5);
+		/* never past a segment's file bytes; nothing outside them */
+		n = elf_phdrs(f, &ph);
+		for (i = 0; i < n; i++) {
+			unsigned char buf[16];
+			__u64 end = ph[i].p_vaddr + ph[i].p_filesz, off;
+
+			if (ph[i].p_type != PT_LOAD || !ph[i].p_filesz)
+				continue;
+			assert_int_equal(elf_dso__read(d, -1, end - 1, buf, sizeof(buf)), 1);
+			assert_int_equal(buf[0], img[ph[i].p_offset + ph[i].p_filesz - 1]);
+			assert_int_equal(elf_dso__read(mem, -1, end - 1, buf, sizeof(buf)), 1);
+			assert_int_equal(elf_dso__vaddr_to_offset(d, end - 1, &off), 0);
+			assert_int_equal(off, ph[i].p_offset + ph[i].p_filesz - 1);
+		}
+		free(ph);
+		{
+			unsigned char buf[4];
+			__u64 off;
+
+			assert_int_equal(elf_dso__read(d, -1, ~0ULL - 8, buf, sizeof(buf)),
+					 -ENOENT);
+			assert_int_equal(elf_dso__vaddr_to_offset(d, ~0ULL - 8, &off), -ENOENT);
+			assert_int_equal(elf_dso__vaddr_to_offset(NULL, 0x1000, &off), -ENOENT);
+		}
+		close(fd);
+		elf_dso__free(d);
+		elf_dso__free(full);
+		elf_dso__free(mem);
+		free(want.v);
+		free(img);
+		free(f);
+	}
+}
+
+/* The machine as readelf -h names it. */
+static bool readelf_x86_64(const char *file)
+{
+	char *cmd, *line = NULL;
+	bool elf64 = false, x86_64 = false;
+	size_t cap = 0;
+	FILE *f;
+
+	assert_true(asprintf(&cmd, "readelf -h %s 2>/dev/null", file) > 0);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		if (strstr(line, "Class:") && strstr(line, "ELF64"))
+			elf64 = true;
+		if (strstr(line, "Machine:") && strstr(line, "X86-64"))
+			x86_64 = true;
+	}
+	assert_int_equal(pclose(f), 0);
+	free(line);
+	free(cmd);
+	return elf64 && x86_64;
+}
+
+static void test_open_tables(void **state)
+{
+	const char *files[] = { "pie", "lib.so", "m32.o", "pie.debug" };
+	size_t i;
+	char *p;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *f = fpath(dir, "%s", files[i]);
+		struct elf_dso *d = elf_dso__open_tables(f), *full = elf_dso__open(f, NULL);
+
+		assert_non_null(d);
+		assert_int_equal(elf_dso__is_x86_64(d), readelf_x86_64(f));
+		if (full)
+			assert_int_equal(elf_dso__is_x86_64(full), readelf_x86_64(f));
+		/* no symbols loaded: only the walks read them */
+		assert_int_equal(elf_dso__nr_symbols(d), 0);
+		assert_null(elf_dso__lookup(d, 0x1139, NULL));
+		elf_dso__free(d);
+		elf_dso__free(full);
+		free(f);
+	}
+	{
+		char *m32 = fpath(dir, "m32.o");
+		struct elf_dso *d = elf_dso__open_tables(m32);
+
+		assert_false(elf_dso__is_x86_64(d));
+		elf_dso__free(d);
+		free(m32);
+	}
+	assert_false(elf_dso__is_x86_64(NULL));
+	errno = 0;
+	assert_null(elf_dso__open_tables("/nonexistent/ember/lib.so"));
+	assert_int_equal(errno, ENOENT);
+	errno = 0;
+	assert_null(elf_dso__open_tables("/dev/null"));
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_null(elf_dso__open_tables(dir));
+	assert_int_equal(errno, EINVAL);
+	p = fpath(dir, "src.c");
+	errno = 0;
+	assert_null(elf_dso__open_tables(p));
+	assert_int_equal(errno, EINVAL);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -631,7 +1119,9 @@ int main(void)
 		cmocka_unit_test(test_debuglink),    cmocka_unit_test(test_debug_rejected),
 		cmocka_unit_test(test_build_id_dir), cmocka_unit_test(test_compressed),
 		cmocka_unit_test(test_memory),	     cmocka_unit_test(test_vdso),
-		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_corrupt),	     cmocka_unit_test(test_symbol_walk),
+		cmocka_unit_test(test_rela_walk),    cmocka_unit_test(test_vaddr_read),
+		cmocka_unit_test(test_open_tables),
 	};
 
 	elf_version(EV_CURRENT);

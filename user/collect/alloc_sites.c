@@ -19,28 +19,16 @@
  * kernel would wrongly treat as a nop; no 67 prefix on a branch): saying
  * "not emulated" of an emulated instruction only costs speed.
  */
+#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "collect/alloc_sites.h"
-#include "lib/file_open.h"
 #include "lib/log.h"
-
-#ifndef R_X86_64_GLOB_DAT
-#define R_X86_64_GLOB_DAT 6
-#endif
-#ifndef R_X86_64_JUMP_SLOT
-#define R_X86_64_JUMP_SLOT 7
-#endif
+#include "symbolize/elf_dso.h"
 
 #define CODE_BYTES 32	 /* read at each function start */
 #define WRAPPER_BYTES 64 /* searched for a call to another allocator function */
-#define VERSYM_HIDDEN 0x8000
 
 /* Name flags. */
 #define N_ALLOCATOR 0x1 /* defining it makes the file an allocator */
@@ -139,11 +127,8 @@ struct got_slot {
 /* One open file while it is scanned. */
 struct scan {
 	const char *path;
-	int fd;
-	Elf *elf;
+	struct elf_dso *dso; /* its tables (elf_dso__open_tables) */
 	bool x86_64;
-	GElf_Phdr *loads;
-	size_t nr_loads;
 	struct cand cands[NR_NAMES];
 	struct got_slot *slots;
 	size_t nr_slots;
@@ -409,172 +394,74 @@ static int name_index(const char *name, size_t len)
 	return -1;
 }
 
-/* The .gnu.version data of the symbol table at index symndx, or NULL. */
-static Elf_Data *versym_data(Elf *elf, size_t symndx)
+/* Takes a symbol defining a table name (elf_dso__for_each_symbol). */
+static int take_symbol(const struct elf_dso_symbol *sym, void *arg)
 {
-	Elf_Scn *scn = NULL;
+	struct scan *sc = arg;
+	const char *name = sym->name;
+	enum rank rank;
+	size_t len;
+	int idx;
 
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym && sh.sh_link == symndx)
-			return elf_getdata(scn, NULL);
-	}
-	return NULL;
-}
-
-/* Takes the table names defined by one symbol table. */
-static void scan_symbols(struct scan *sc, Elf_Scn *scn, const GElf_Shdr *sh)
-{
-	Elf_Data *data = elf_getdata(scn, NULL), *ver = NULL;
-	size_t i, n, entsize = gelf_fsize(sc->elf, ELF_T_SYM, 1, EV_CURRENT);
-
-	if (!data || !entsize)
-		return;
-	if (sh->sh_type == SHT_DYNSYM)
-		ver = versym_data(sc->elf, elf_ndxscn(scn));
-	n = data->d_size / entsize;
-	for (i = 1; i < n; i++) {
-		unsigned char type;
-		const char *name;
-		enum rank rank;
-		GElf_Versym vs;
-		GElf_Sym sym;
-		size_t len;
-		int idx;
-
-		if (!gelf_getsym(data, (int)i, &sym))
-			break;
-		type = GELF_ST_TYPE(sym.st_info);
-		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
-		    sym.st_shndx >= SHN_LORESERVE || !sym.st_value)
-			continue;
-		name = elf_strptr(sc->elf, sh->sh_link, sym.st_name);
-		if (!name || !name[0])
-			continue;
-		/* .symtab spells versions into the name: name@@DEFAULT, name@OLD */
-		len = strcspn(name, "@");
-		idx = name_index(name, len);
-		if (idx < 0)
-			continue;
-		if (type == STT_GNU_IFUNC) {
-			p_debug(1, "%s: %s is an IFUNC: not probed", sc->path, names[idx].name);
-			continue;
-		}
-		rank = GELF_ST_BIND(sym.st_info) == STB_LOCAL ? RANK_LOCAL : RANK_DEFAULT;
-		if (name[len] == '@' && name[len + 1] != '@')
-			rank = RANK_OLD_VERSION;
-		if (ver && gelf_getversym(ver, (int)i, &vs) && (vs & VERSYM_HIDDEN))
-			rank = RANK_OLD_VERSION;
-		if (rank < sc->cands[idx].rank) {
-			sc->cands[idx].vaddr = sym.st_value;
-			sc->cands[idx].size = sym.st_size;
-			sc->cands[idx].rank = rank;
-		}
-	}
-}
-
-static int load_phdrs(struct scan *sc)
-{
-	size_t i, phnum;
-
-	if (elf_getphdrnum(sc->elf, &phnum) || !phnum)
+	if (sym->type != STT_FUNC && sym->type != STT_GNU_IFUNC)
 		return 0;
-	sc->loads = calloc(phnum, sizeof(*sc->loads));
-	if (!sc->loads)
-		return -ENOMEM;
-	for (i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-
-		if (gelf_getphdr(sc->elf, (int)i, &ph) && ph.p_type == PT_LOAD)
-			sc->loads[sc->nr_loads++] = ph;
+	/* .symtab spells versions into the name: name@@DEFAULT, name@OLD */
+	len = strcspn(name, "@");
+	idx = name_index(name, len);
+	if (idx < 0)
+		return 0;
+	if (sym->type == STT_GNU_IFUNC) {
+		p_debug(1, "%s: %s is an IFUNC: not probed", sc->path, names[idx].name);
+		return 0;
+	}
+	rank = sym->bind == STB_LOCAL ? RANK_LOCAL : RANK_DEFAULT;
+	if ((name[len] == '@' && name[len + 1] != '@') || sym->hidden)
+		rank = RANK_OLD_VERSION;
+	if (rank < sc->cands[idx].rank) {
+		sc->cands[idx].vaddr = sym->value;
+		sc->cands[idx].size = sym->size;
+		sc->cands[idx].rank = rank;
 	}
 	return 0;
-}
-
-/* vaddr to file offset through the PT_LOAD that holds it; *room is how
- * many file bytes of the segment follow. */
-static bool vaddr_to_offset(const struct scan *sc, __u64 vaddr, __u64 *off, __u64 *room)
-{
-	size_t i;
-
-	for (i = 0; i < sc->nr_loads; i++) {
-		const GElf_Phdr *ph = &sc->loads[i];
-
-		if (vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_filesz) {
-			*off = vaddr - ph->p_vaddr + ph->p_offset;
-			*room = ph->p_filesz - (vaddr - ph->p_vaddr);
-			return true;
-		}
-	}
-	return false;
 }
 
 /* Up to size bytes of code at vaddr, not past its segment nor past
  * limit when limit is not 0. Returns the number read. */
 static size_t read_code(const struct scan *sc, __u64 vaddr, __u64 limit, __u8 *buf, size_t size)
 {
-	__u64 off, room;
 	ssize_t n;
 
-	if (!vaddr_to_offset(sc, vaddr, &off, &room))
-		return 0;
-	if (room < size)
-		size = (size_t)room;
 	if (limit && limit < size)
 		size = (size_t)limit;
-	n = pread(sc->fd, buf, size, (off_t)off);
+	n = elf_dso__read(sc->dso, -1, vaddr, buf, size);
 	return n > 0 ? (size_t)n : 0;
 }
 
-/* The GOT slots through which the file calls table functions it imports
- * (JUMP_SLOT for PLT stubs, GLOB_DAT for -fno-plt calls). */
+/* Keeps a GOT slot through which the file calls a table function it
+ * imports (elf_dso__for_each_rela): JUMP_SLOT for PLT stubs, GLOB_DAT for
+ * -fno-plt calls. */
+static int take_got_slot(const struct elf_dso_rela *r, void *arg)
+{
+	struct scan *sc = arg;
+	struct got_slot *v;
+	int idx;
+
+	if ((r->type != R_X86_64_JUMP_SLOT && r->type != R_X86_64_GLOB_DAT) || !r->name ||
+	    (idx = name_index(r->name, strlen(r->name))) < 0)
+		return 0;
+	v = realloc(sc->slots, (sc->nr_slots + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	sc->slots = v;
+	v[sc->nr_slots].addr = r->offset;
+	v[sc->nr_slots++].idx = idx;
+	return 0;
+}
+
 static int load_got_slots(struct scan *sc)
 {
-	Elf_Scn *scn = NULL;
-
 	sc->slots_loaded = true;
-	while ((scn = elf_nextscn(sc->elf, scn))) {
-		GElf_Shdr sh, symsh;
-		Elf_Data *data, *symdata;
-		Elf_Scn *symscn;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
-			continue;
-		symscn = elf_getscn(sc->elf, sh.sh_link);
-		if (!symscn || !gelf_getshdr(symscn, &symsh))
-			continue;
-		data = elf_getdata(scn, NULL);
-		symdata = elf_getdata(symscn, NULL);
-		if (!data || !symdata)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 0; i < n; i++) {
-			struct got_slot *v;
-			const char *name;
-			GElf_Rela r;
-			GElf_Sym sym;
-			int idx, type;
-
-			if (!gelf_getrela(data, (int)i, &r))
-				break;
-			type = (int)GELF_R_TYPE(r.r_info);
-			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) ||
-			    !gelf_getsym(symdata, (int)GELF_R_SYM(r.r_info), &sym))
-				continue;
-			name = elf_strptr(sc->elf, symsh.sh_link, sym.st_name);
-			if (!name || !name[0] || (idx = name_index(name, strlen(name))) < 0)
-				continue;
-			v = realloc(sc->slots, (sc->nr_slots + 1) * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			sc->slots = v;
-			v[sc->nr_slots].addr = r.r_offset;
-			v[sc->nr_slots++].idx = idx;
-		}
-	}
-	return 0;
+	return elf_dso__for_each_rela(sc->dso, take_got_slot, sc);
 }
 
 static int got_index(const struct scan *sc, __u64 addr)
@@ -701,7 +588,7 @@ static int collect_sites(struct alloc_sites *s, struct scan *sc)
 	for (i = 0; i < NR_NAMES; i++) {
 		const struct cand *c = &sc->cands[i];
 		const char *other;
-		__u64 off, room;
+		__u64 off;
 		int w;
 
 		if (c->rank == RANK_NONE)
@@ -721,7 +608,7 @@ static int collect_sites(struct alloc_sites *s, struct scan *sc)
 				names[w].name);
 			continue;
 		}
-		if (!vaddr_to_offset(sc, c->vaddr, &off, &room)) {
+		if (elf_dso__vaddr_to_offset(sc->dso, c->vaddr, &off)) {
 			p_debug(1, "%s: %s at 0x%llx is in no loadable segment", sc->path,
 				names[i].name, (unsigned long long)c->vaddr);
 			continue;
@@ -733,44 +620,27 @@ static int collect_sites(struct alloc_sites *s, struct scan *sc)
 
 static int scan_file(struct alloc_sites *s, struct scan *sc)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Ehdr eh;
-	bool symbols = false;
 	size_t i;
-	int err;
+	int tables;
 
 	for (i = 0; i < NR_NAMES; i++)
 		sc->cands[i].rank = RANK_NONE;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
 	/* regular files only: never block on a FIFO or read a device */
-	sc->fd = file_open_regular(sc->path);
-	if (sc->fd < 0)
-		return sc->fd == -EINVAL ? -ENOEXEC : sc->fd;
-	sc->elf = elf_begin(sc->fd, ELF_C_READ, NULL);
-	if (!sc->elf || elf_kind(sc->elf) != ELF_K_ELF || !gelf_getehdr(sc->elf, &eh))
-		return -ENOEXEC;
-	sc->x86_64 = eh.e_machine == EM_X86_64 && gelf_getclass(sc->elf) == ELFCLASS64;
-	err = load_phdrs(sc);
-	if (err)
-		return err;
-	while ((scn = elf_nextscn(sc->elf, scn))) {
-		GElf_Shdr sh;
-
-		if (!gelf_getshdr(scn, &sh) ||
-		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
-			continue;
-		symbols = true;
-		scan_symbols(sc, scn, &sh);
-	}
-	if (!symbols)
+	sc->dso = elf_dso__open_tables(sc->path);
+	if (!sc->dso)
+		return errno == EINVAL ? -ENOEXEC : -errno;
+	sc->x86_64 = elf_dso__is_x86_64(sc->dso);
+	tables = elf_dso__for_each_symbol(sc->dso, take_symbol, sc);
+	if (tables < 0)
+		return tables;
+	if (!tables)
 		return -ENOEXEC;
 	return collect_sites(s, sc);
 }
 
 struct alloc_sites *alloc_sites__find(const char *path)
 {
-	struct scan sc = { .path = path, .fd = -1 };
+	struct scan sc = { .path = path };
 	struct alloc_sites *s;
 	int err;
 
@@ -786,10 +656,7 @@ struct alloc_sites *alloc_sites__find(const char *path)
 	if (!err)
 		p_debug(2, "%s: %u allocator functions", path, s->n);
 cleanup:
-	elf_end(sc.elf);
-	if (sc.fd >= 0)
-		close(sc.fd);
-	free(sc.loads);
+	elf_dso__free(sc.dso);
 	free(sc.slots);
 	if (err) {
 		alloc_sites__free(s);

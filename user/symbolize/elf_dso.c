@@ -7,6 +7,10 @@
  * then global (or GNU unique) over weak over local, then fewer leading
  * underscores, then the shorter name, then strcmp. E.g. "__getpid" (global)
  * wins over "getpid" (weak) in glibc, "memcpy" over "__memcpy".
+ *
+ * The table walks (elf_dso__for_each_symbol, __for_each_rela) go through
+ * libelf, which checks every index and offset against its section; what
+ * they hand out is only what libelf could read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,8 @@
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
 #endif
+/* .gnu.version: the symbol is not the default version of its name */
+#define VERSYM_HIDDEN 0x8000
 
 struct dso_sym {
 	__u64 start;
@@ -64,6 +70,12 @@ struct elf_dso {
 	/* per symbol, filled on demand: 0 not read yet, >0 length of the
 	 * frame-pointer prologue, FRAME_NONE / FRAME_UNREADABLE */
 	short *prologue;
+	__u16 machine;		 /* e_machine, 0 if the header was unreadable */
+	unsigned char elf_class; /* ELFCLASS* */
+	/* kept open by elf_dso__open_tables for the table walks; else NULL
+	 * and -1 */
+	Elf *elf;
+	int fd;
 };
 
 #define FRAME_NONE (-1)
@@ -675,10 +687,22 @@ cleanup:
 	return ret < 0 ? ret : 0;
 }
 
+static bool load_machine(struct elf_dso *d, Elf *elf)
+{
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(elf, &eh))
+		return false;
+	d->machine = eh.e_machine;
+	d->elf_class = (unsigned char)gelf_getclass(elf);
+	return true;
+}
+
 static int load_elf(struct elf_dso *d, Elf *elf, const char *debug_dir)
 {
 	int ret;
 
+	load_machine(d, elf);
 	ret = elf_build_id(elf, d->build_id, sizeof(d->build_id));
 	d->build_id_size = ret > 0 ? (unsigned int)ret : 0;
 	ret = load_phdrs(d, elf);
@@ -700,6 +724,23 @@ static int load_elf(struct elf_dso *d, Elf *elf, const char *debug_dir)
 	return 0;
 }
 
+/* An empty elf_dso named name; NULL with errno. */
+static struct elf_dso *dso_new(const char *name)
+{
+	struct elf_dso *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->fd = -1;
+	d->path = strdup(name);
+	if (!d->path) {
+		free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return d;
+}
+
 struct elf_dso *elf_dso__open_fd(int fd, const char *name, const char *debug_dir)
 {
 	struct elf_dso *d;
@@ -707,14 +748,9 @@ struct elf_dso *elf_dso__open_fd(int fd, const char *name, const char *debug_dir
 	Elf *elf = NULL;
 	int err = 0;
 
-	d = calloc(1, sizeof(*d));
+	d = dso_new(name);
 	if (!d)
 		return NULL;
-	d->path = strdup(name);
-	if (!d->path) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		err = -EINVAL;
 		goto cleanup;
@@ -776,14 +812,13 @@ struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *na
 		errno = EINVAL;
 		return NULL;
 	}
-	d = calloc(1, sizeof(*d));
+	d = dso_new(name ? name : "[memory]");
 	if (!d)
 		return NULL;
-	d->path = strdup(name ? name : "[memory]");
 	/* libelf may write to the image (decompression, byte swapping) and the
 	 * vDSO is mapped read-only: work on a copy. */
 	d->image = malloc(size);
-	if (!d->path || !d->image) {
+	if (!d->image) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -805,12 +840,40 @@ cleanup:
 	return d;
 }
 
+struct elf_dso *elf_dso__open_tables(const char *path)
+{
+	struct elf_dso *d;
+	int err = 0;
+
+	d = dso_new(path);
+	if (!d)
+		return NULL;
+	d->elf = open_elf(path, &d->fd);
+	if (!d->elf) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (!load_machine(d, d->elf)) {
+		err = -EINVAL;
+		goto cleanup;
+	}
+	err = load_phdrs(d, d->elf);
+cleanup:
+	if (err) {
+		elf_dso__free(d);
+		errno = -err;
+		return NULL;
+	}
+	return d;
+}
+
 void elf_dso__free(struct elf_dso *d)
 {
 	size_t i;
 
 	if (!d)
 		return;
+	close_elf(d->elf, d->fd);
 	for (i = 0; i < d->nr_strtabs; i++)
 		free(d->strtabs[i]);
 	free(d->strtabs);
@@ -859,39 +922,66 @@ const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
 	return d->syms[i].name;
 }
 
-/* Code bytes at vaddr, from the in-memory image or the file (fd, else
- * the path it was opened by). */
-static int read_code(const struct elf_dso *d, int fd, __u64 vaddr, unsigned char *buf, size_t len)
+/* The PT_LOAD whose file bytes hold vaddr, NULL if none. */
+static const struct dso_load *load_of_vaddr(const struct elf_dso *d, __u64 vaddr)
 {
-	ssize_t n = -1;
 	size_t i;
-	bool own = false;
 
-	for (i = 0; i < d->nr_loads; i++) {
+	for (i = 0; d && i < d->nr_loads; i++) {
 		const struct dso_load *l = &d->loads[i];
-		__u64 off;
 
-		if (vaddr < l->vaddr || vaddr - l->vaddr + len > l->filesz)
-			continue;
-		off = vaddr - l->vaddr + l->offset;
-		if (d->image) {
-			if (off + len > d->image_size)
-				return -EINVAL;
-			memcpy(buf, (const char *)d->image + off, len);
-			return 0;
-		}
-		if (fd < 0) {
-			fd = file_open_regular(d->path);
-			if (fd < 0)
-				return fd;
-			own = true;
-		}
-		n = pread(fd, buf, len, (off_t)off);
-		if (own)
-			close(fd);
-		return n == (ssize_t)len ? 0 : -EIO;
+		if (vaddr >= l->vaddr && vaddr - l->vaddr < l->filesz)
+			return l;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+int elf_dso__vaddr_to_offset(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
+{
+	const struct dso_load *l = load_of_vaddr(d, vaddr);
+
+	if (!l)
+		return -ENOENT;
+	*offset = vaddr - l->vaddr + l->offset;
+	return 0;
+}
+
+ssize_t elf_dso__read(const struct elf_dso *d, int fd, __u64 vaddr, void *buf, size_t size)
+{
+	const struct dso_load *l = load_of_vaddr(d, vaddr);
+	bool own = false;
+	__u64 off;
+	ssize_t n;
+
+	if (!l)
+		return -ENOENT;
+	/* A hostile p_offset may make off wrap: the image check and pread's
+	 * own (a negative offset) refuse it. */
+	off = vaddr - l->vaddr + l->offset;
+	if (size > l->filesz - (vaddr - l->vaddr))
+		size = (size_t)(l->filesz - (vaddr - l->vaddr));
+	if (d->image) {
+		if (off >= d->image_size)
+			return -EINVAL;
+		if (size > d->image_size - off)
+			size = (size_t)(d->image_size - off);
+		memcpy(buf, (const char *)d->image + off, size);
+		return (ssize_t)size;
+	}
+	if (fd < 0)
+		fd = d->fd;
+	if (fd < 0) {
+		fd = file_open_regular(d->path);
+		if (fd < 0)
+			return fd;
+		own = true;
+	}
+	n = pread(fd, buf, size, (off_t)off);
+	if (n < 0)
+		n = -errno;
+	if (own)
+		close(fd);
+	return n;
 }
 
 /* Length of one instruction gcc may place before the frame set-up when it
@@ -960,7 +1050,7 @@ int elf_dso__frame_state(struct elf_dso *d, int fd, __u64 vaddr)
 		len = d->syms[i].end - d->syms[i].start;
 		if (len > sizeof(code) || !len)
 			len = sizeof(code);
-		d->prologue[i] = read_code(d, fd, d->syms[i].start, code, len)
+		d->prologue[i] = elf_dso__read(d, fd, d->syms[i].start, code, len) != (ssize_t)len
 				     ? FRAME_UNREADABLE
 				     : prologue_len(code, len);
 	}
@@ -995,4 +1085,142 @@ const char *elf_dso__debug_path(const struct elf_dso *d)
 unsigned int elf_dso__debug_rejected(const struct elf_dso *d)
 {
 	return d ? d->debug_rejected : 0;
+}
+
+bool elf_dso__is_x86_64(const struct elf_dso *d)
+{
+	return d && d->machine == EM_X86_64 && d->elf_class == ELFCLASS64;
+}
+
+/* The .gnu.version of the symbol table at section index symndx, or NULL. */
+static Elf_Data *versym_data(Elf *elf, size_t symndx)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym && sh.sh_link == symndx)
+			return section_data(elf, scn, &sh);
+	}
+	return NULL;
+}
+
+/* fn on the defined symbols of one table; stops at fn's first -errno. */
+static int walk_symtab(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, elf_dso_symbol_fn fn, void *arg)
+{
+	Elf_Data *data = section_data(elf, scn, sh), *ver = NULL;
+	size_t i, n, entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+
+	if (!data || !entsize)
+		return 0;
+	if (sh->sh_type == SHT_DYNSYM)
+		ver = versym_data(elf, elf_ndxscn(scn));
+	n = data->d_size / entsize;
+	for (i = 1; i < n; i++) {
+		struct elf_dso_symbol s = { 0 };
+		GElf_Versym vs;
+		GElf_Sym sym;
+		int ret;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE || !sym.st_value)
+			continue;
+		/* libelf checks the offset and the terminating NUL */
+		s.name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!s.name || !s.name[0])
+			continue;
+		s.value = sym.st_value;
+		s.size = sym.st_size;
+		s.type = GELF_ST_TYPE(sym.st_info);
+		s.bind = GELF_ST_BIND(sym.st_info);
+		s.dynamic = sh->sh_type == SHT_DYNSYM;
+		s.hidden = ver && gelf_getversym(ver, (int)i, &vs) && (vs & VERSYM_HIDDEN);
+		ret = fn(&s, arg);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int elf_dso__for_each_symbol(const struct elf_dso *d, elf_dso_symbol_fn fn, void *arg)
+{
+	Elf_Scn *scn = NULL;
+	int tables = 0, ret;
+
+	if (!d || !d->elf)
+		return -EINVAL;
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		tables++;
+		ret = walk_symtab(d->elf, scn, &sh, fn, arg);
+		if (ret < 0)
+			return ret;
+	}
+	return tables;
+}
+
+/* fn on the entries of one SHT_RELA section; stops at fn's first -errno. */
+static int walk_rela(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, elf_dso_rela_fn fn, void *arg)
+{
+	Elf_Data *data, *symdata;
+	Elf_Scn *symscn;
+	GElf_Shdr symsh;
+	size_t i, n;
+
+	if (!sh->sh_entsize)
+		return 0;
+	symscn = elf_getscn(elf, sh->sh_link);
+	if (!symscn || !gelf_getshdr(symscn, &symsh))
+		return 0;
+	data = section_data(elf, scn, sh);
+	symdata = section_data(elf, symscn, &symsh);
+	if (!data || !symdata)
+		return 0;
+	n = sh->sh_size / sh->sh_entsize;
+	for (i = 0; i < n; i++) {
+		struct elf_dso_rela r = { 0 };
+		GElf_Rela rela;
+		GElf_Sym sym;
+		int ret;
+
+		/* libelf checks i against the data it has, whatever sh_size says */
+		if (!gelf_getrela(data, (int)i, &rela))
+			break;
+		r.offset = rela.r_offset;
+		r.type = (unsigned int)GELF_R_TYPE(rela.r_info);
+		if (gelf_getsym(symdata, (int)GELF_R_SYM(rela.r_info), &sym)) {
+			r.name = elf_strptr(elf, symsh.sh_link, sym.st_name);
+			if (r.name && !r.name[0])
+				r.name = NULL;
+		}
+		ret = fn(&r, arg);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int elf_dso__for_each_rela(const struct elf_dso *d, elf_dso_rela_fn fn, void *arg)
+{
+	Elf_Scn *scn = NULL;
+	int ret;
+
+	if (!d || !d->elf)
+		return -EINVAL;
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA)
+			continue;
+		ret = walk_rela(d->elf, scn, &sh, fn, arg);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }

@@ -8,12 +8,18 @@
  * by build id or .gnu_debuglink) merged with .dynsym. Files are untrusted
  * input: corrupt or truncated ones fail to open or yield fewer symbols,
  * never a crash.
+ *
+ * It is also ember's one reader of ELF tables for code that picks symbols
+ * by name rather than by address (alloc_sites): elf_dso__open_tables keeps
+ * the file open for walks of its symbol and relocation tables as the file
+ * has them, aliases and versions included.
  */
 #ifndef EMBER_ELF_DSO_H
 #define EMBER_ELF_DSO_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <linux/types.h>
 
 #define ELF_DSO_BUILD_ID_MAX 64
@@ -29,6 +35,11 @@ struct elf_dso *elf_dso__open(const char *path, const char *debug_dir);
 struct elf_dso *elf_dso__open_fd(int fd, const char *name, const char *debug_dir);
 /* Same from memory (the vDSO). The image is copied; name is for display. */
 struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *name);
+/* Open path for walking its tables and reading its code: only the program
+ * headers and the machine are read (no symbols loaded, no debug file looked
+ * for); the file stays open until elf_dso__free. NULL with errno on failure:
+ * EINVAL not a regular file or not an ELF file, ENOENT... from open. */
+struct elf_dso *elf_dso__open_tables(const char *path);
 void elf_dso__free(struct elf_dso *d);
 
 /* Read only the NT_GNU_BUILD_ID of path into buf. Returns its size, 0 if
@@ -51,6 +62,55 @@ const char *elf_dso__lookup(const struct elf_dso *d, __u64 vaddr, __u64 *offset)
  */
 int elf_dso__frame_state(struct elf_dso *d, int fd, __u64 vaddr);
 int elf_dso__offset_to_vaddr(const struct elf_dso *d, __u64 offset, __u64 *vaddr);
+/* ELF virtual address to file offset, through the PT_LOAD whose file bytes
+ * hold vaddr. Returns 0 or -ENOENT. */
+int elf_dso__vaddr_to_offset(const struct elf_dso *d, __u64 vaddr, __u64 *offset);
+/* Up to size bytes of the file at vaddr, never past the file bytes of the
+ * PT_LOAD holding it: from the image (elf_dso__open_mem), else from fd, else
+ * from the file elf_dso__open_tables keeps open, else from the path. Returns
+ * the number of bytes read, -ENOENT if vaddr is in no segment, or -errno. */
+ssize_t elf_dso__read(const struct elf_dso *d, int fd, __u64 vaddr, void *buf, size_t size);
+/* ELFCLASS64 and EM_X86_64: the machine ember decodes instructions of. */
+bool elf_dso__is_x86_64(const struct elf_dso *d);
+
+/* One defined symbol as its table has it (elf_dso__for_each_symbol). */
+struct elf_dso_symbol {
+	/* as the string table spells it, versions included (a .symtab may
+	 * say name@@DEFAULT or name@OLD); valid during the call only */
+	const char *name;
+	__u64 value;	    /* st_value */
+	__u64 size;	    /* st_size */
+	unsigned char type; /* STT_* */
+	unsigned char bind; /* STB_* */
+	bool dynamic;	    /* from .dynsym */
+	bool hidden;	    /* .dynsym: .gnu.version marks it a non-default version */
+};
+
+/* Return 0 to go on, -errno to stop the walk (which then returns it). */
+typedef int (*elf_dso_symbol_fn)(const struct elf_dso_symbol *sym, void *arg);
+
+/*
+ * Calls fn for every defined symbol (in a section of the file, nonzero
+ * value, non-empty name) of every .symtab and .dynsym of a d from
+ * elf_dso__open_tables, in file order. Returns the number of symbol tables
+ * the file has (readable or not), fn's -errno, or -EINVAL for another d.
+ */
+int elf_dso__for_each_symbol(const struct elf_dso *d, elf_dso_symbol_fn fn, void *arg);
+
+/* One relocation with addend (elf_dso__for_each_rela). */
+struct elf_dso_rela {
+	__u64 offset;	   /* r_offset: the address it patches */
+	unsigned int type; /* R_<machine>_* */
+	/* name of its symbol, NULL if none; valid during the call only */
+	const char *name;
+};
+
+typedef int (*elf_dso_rela_fn)(const struct elf_dso_rela *rela, void *arg);
+
+/* Calls fn for every entry of every SHT_RELA section whose symbol table is
+ * readable, of a d from elf_dso__open_tables, in file order. Returns 0,
+ * fn's -errno, or -EINVAL for another d. */
+int elf_dso__for_each_rela(const struct elf_dso *d, elf_dso_rela_fn fn, void *arg);
 
 const __u8 *elf_dso__build_id(const struct elf_dso *d, unsigned int *size);
 size_t elf_dso__nr_symbols(const struct elf_dso *d);
