@@ -2,28 +2,35 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 #include "collect/leak_table.h"
 
 struct leak_table {
 	struct leak_entry *entries;
 	size_t nr, cap;
-	__u32 *index; /* open addressing: entry number + 1, 0 empty */
-	size_t index_cap;
+	struct hashmap *index; /* entry by key */
 };
 
-static __u64 hash_key(const struct ember_stack_key *k)
+static bool key_equal(uint32_t id, const void *key, void *ctx)
 {
-	const unsigned char *p = (const unsigned char *)k;
-	__u64 h = 0xcbf29ce484222325ULL;
+	const struct leak_table *t = ctx;
 
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
+	return !memcmp(&t->entries[id].key, key, sizeof(t->entries[id].key));
 }
 
 struct leak_table *leak_table__new(void)
 {
-	return calloc(1, sizeof(struct leak_table));
+	struct leak_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->index = hashmap__new(key_equal, t);
+	if (!t->index) {
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 void leak_table__free(struct leak_table *t)
@@ -31,47 +38,24 @@ void leak_table__free(struct leak_table *t)
 	if (!t)
 		return;
 	free(t->entries);
-	free(t->index);
+	hashmap__free(t->index);
 	free(t);
-}
-
-static int rehash(struct leak_table *t, size_t cap)
-{
-	__u32 *idx = calloc(cap, sizeof(*idx));
-
-	if (!idx)
-		return -ENOMEM;
-	for (size_t e = 0; e < t->nr; e++) {
-		size_t i = hash_key(&t->entries[e].key) & (cap - 1);
-
-		while (idx[i])
-			i = (i + 1) & (cap - 1);
-		idx[i] = e + 1;
-	}
-	free(t->index);
-	t->index = idx;
-	t->index_cap = cap;
-	return 0;
 }
 
 int leak_table__add(struct leak_table *t, const struct ember_stack_key *key, __u64 bytes,
 		    __u64 count, __u64 ts)
 {
+	uint64_t h = fnv1a_bytes(FNV1A_SEED, key, sizeof(*key));
 	struct leak_entry *e;
-	size_t i;
+	uint32_t id;
 
-	if ((t->nr + 1) * 2 > t->index_cap && rehash(t, t->index_cap ? t->index_cap * 2 : 1024))
-		return -ENOMEM;
-	for (i = hash_key(key) & (t->index_cap - 1); t->index[i];
-	     i = (i + 1) & (t->index_cap - 1)) {
-		e = &t->entries[t->index[i] - 1];
-		if (!memcmp(&e->key, key, sizeof(*key))) {
-			e->bytes += bytes;
-			e->count += count;
-			if (ts < e->oldest_ts)
-				e->oldest_ts = ts;
-			return 0;
-		}
+	if (hashmap__find(t->index, h, key, &id)) {
+		e = &t->entries[id];
+		e->bytes += bytes;
+		e->count += count;
+		if (ts < e->oldest_ts)
+			e->oldest_ts = ts;
+		return 0;
 	}
 	if (t->nr == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 256;
@@ -82,12 +66,13 @@ int leak_table__add(struct leak_table *t, const struct ember_stack_key *key, __u
 		t->entries = n;
 		t->cap = ncap;
 	}
-	e = &t->entries[t->nr];
+	if (hashmap__add(t->index, h, (uint32_t)t->nr))
+		return -ENOMEM;
+	e = &t->entries[t->nr++];
 	e->key = *key;
 	e->bytes = bytes;
 	e->count = count;
 	e->oldest_ts = ts;
-	t->index[i] = ++t->nr;
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "format/flamegraph.h"
 #include "format/flamegraph_script.h"
 #include "format/flamegraph_tree.h"
+#include "lib/hash.h"
 #include "lib/utf8.h"
 
 #define XPAD 10
@@ -180,12 +181,8 @@ static double pct(int64_t v, int64_t total)
  * in every graph. */
 static void name_hash(const char *name, double v[3])
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = fnv1a_str(FNV1A_SEED, name);
 
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-		h ^= *c;
-		h *= 0x100000001b3ULL;
-	}
 	/* FNV-1a alone barely moves the low bits for names that differ in
 	 * their last letter; a 64-bit finalizer spreads the difference. */
 	h ^= h >> 33;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "format/flamegraph_tree.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 
 struct fg_tree {
 	struct fg_node *nodes;
@@ -234,23 +236,33 @@ unsigned int fg_tree__max_depth(const struct fg_tree *t)
 
 /* ---- differential: find each of the other profile's paths by text */
 
+/* A child looked up: its parent and the frame's text. */
+struct path_key {
+	uint32_t parent;
+	const struct frame *f;
+};
+
 static uint64_t child_hash(uint32_t parent, const char *name, enum frame_kind kind)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ parent ^ ((uint64_t)kind << 32);
+	uint64_t h = fnv1a_bytes(FNV1A_SEED, &parent, sizeof(parent));
 
-	/* FNV-1a */
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-		h ^= *c;
-		h *= 0x100000001b3ULL;
-	}
-	return h ^ (h >> 29);
+	h = fnv1a_bytes(h, &kind, sizeof(kind));
+	return fnv1a_str(h, name);
+}
+
+static bool child_equal(uint32_t id, const void *key, void *ctx)
+{
+	const struct fg_node *n = &((const struct fg_tree *)ctx)->nodes[id];
+	const struct path_key *k = key;
+
+	return n->parent == k->parent && n->kind == k->f->kind && strcmp(n->name, k->f->name) == 0;
 }
 
 int fg_tree__add_before(struct fg_tree *t, const struct profile *before, unsigned int type)
 {
 	struct profile_stack *st;
-	uint32_t *slot = NULL; /* node index + 1, 0 = empty */
-	size_t cap = 16, mask, nr;
+	struct hashmap *index; /* this tree's nodes by parent and text */
+	size_t nr;
 	int64_t total;
 	int err = -ENOMEM;
 
@@ -259,46 +271,35 @@ int fg_tree__add_before(struct fg_tree *t, const struct profile *before, unsigne
 	st = counted_stacks(before, type, &nr, &total);
 	if (!st)
 		return -errno;
-	while (cap < t->nr * 2)
-		cap *= 2;
-	mask = cap - 1;
-	slot = calloc(cap, sizeof(*slot));
-	if (!slot)
+	index = hashmap__new(child_equal, t);
+	if (!index)
 		goto cleanup;
 	for (size_t i = 1; i < t->nr; i++) {
 		const struct fg_node *n = &t->nodes[i];
-		size_t j = child_hash(n->parent, n->name, n->kind) & mask;
 
-		while (slot[j])
-			j = (j + 1) & mask;
-		slot[j] = i + 1;
+		if (hashmap__add(index, child_hash(n->parent, n->name, n->kind), (uint32_t)i))
+			goto cleanup;
 	}
 	for (size_t i = 0; i < t->nr; i++)
 		t->nodes[i].before = 0;
 	t->nodes[0].before = total;
 	for (size_t s = 0; s < nr; s++) {
-		uint32_t cur = 0;
+		struct path_key key = { .parent = 0 };
 
 		for (unsigned int k = 0; k < st[s].nr_frames; k++) {
-			const struct frame *f = &st[s].frames[k];
-			size_t j = child_hash(cur, f->name, f->kind) & mask;
-			const struct fg_node *n;
+			uint32_t id;
 
-			for (; slot[j]; j = (j + 1) & mask) {
-				n = &t->nodes[slot[j] - 1];
-				if (n->parent == cur && n->kind == f->kind &&
-				    strcmp(n->name, f->name) == 0)
-					break;
-			}
-			if (!slot[j])
+			key.f = &st[s].frames[k];
+			if (!hashmap__find(index, child_hash(key.parent, key.f->name, key.f->kind),
+					   &key, &id))
 				break;
-			cur = slot[j] - 1;
-			t->nodes[cur].before += st[s].values[type];
+			key.parent = id;
+			t->nodes[id].before += st[s].values[type];
 		}
 	}
 	err = 0;
 cleanup:
 	free(st);
-	free(slot);
+	hashmap__free(index);
 	return err;
 }

@@ -9,45 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include "profile/call_tree.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 
 struct call_tree {
 	struct call_node *nodes; /* [0] is the root */
 	size_t *parent;
 	size_t nr, cap;
-	size_t *index; /* open addressing: node index + 1, 0 = empty */
-	size_t cap_index;
+	struct hashmap *index;	       /* child by (parent, frame), while building */
 	const struct call_node **kids; /* every node's children, in slices */
+};
+
+/* A child looked up: its parent and frame. */
+struct child_key {
+	size_t parent;
+	const struct frame *f;
 };
 
 static uint64_t hash_key(size_t parent, const struct frame *f)
 {
-	uint64_t h = (uint64_t)parent * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = fnv1a_bytes(FNV1A_SEED, &parent, sizeof(parent));
 
-	h ^= (uint64_t)(uintptr_t)f->name * 0xc2b2ae3d27d4eb4fULL;
-	h ^= (uint64_t)(uintptr_t)f->module * 0x165667b19e3779f9ULL;
-	h ^= (uint64_t)f->kind * 0x27d4eb2f165667c5ULL;
-	return h ^ (h >> 31);
+	h = fnv1a_bytes(h, &f->name, sizeof(f->name));
+	h = fnv1a_bytes(h, &f->module, sizeof(f->module));
+	return fnv1a_bytes(h, &f->kind, sizeof(f->kind));
 }
 
-static int rehash(struct call_tree *t, size_t ncap)
+static bool child_equal(uint32_t id, const void *key, void *ctx)
 {
-	size_t *n = calloc(ncap, sizeof(*n));
+	const struct call_tree *t = ctx;
+	const struct child_key *k = key;
+	const struct call_node *c = &t->nodes[id];
 
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 1; i < t->nr; i++) {
-		const struct call_node *c = &t->nodes[i];
-		struct frame key = { .name = c->name, .module = c->module, .kind = c->kind };
-		size_t j = hash_key(t->parent[i], &key) & (ncap - 1);
-
-		while (n[j])
-			j = (j + 1) & (ncap - 1);
-		n[j] = i + 1;
-	}
-	free(t->index);
-	t->index = n;
-	t->cap_index = ncap;
-	return 0;
+	return t->parent[id] == k->parent && c->name == k->f->name && c->module == k->f->module &&
+	       c->kind == k->f->kind;
 }
 
 static int grow_nodes(struct call_tree *t)
@@ -71,25 +66,19 @@ static int grow_nodes(struct call_tree *t)
 /* The child of `parent` for frame f, added if new; -1 on ENOMEM. */
 static long child(struct call_tree *t, size_t parent, const struct frame *f)
 {
-	size_t mask, j;
+	struct child_key key = { .parent = parent, .f = f };
+	uint64_t h = hash_key(parent, f);
+	uint32_t id;
 
-	if ((t->nr + 1) * 2 > t->cap_index && rehash(t, t->cap_index ? t->cap_index * 2 : 1024))
-		return -1;
-	mask = t->cap_index - 1;
-	for (j = hash_key(parent, f) & mask; t->index[j]; j = (j + 1) & mask) {
-		size_t i = t->index[j] - 1;
-		const struct call_node *c = &t->nodes[i];
-
-		if (t->parent[i] == parent && c->name == f->name && c->module == f->module &&
-		    c->kind == f->kind)
-			return (long)i;
-	}
+	if (hashmap__find(t->index, h, &key, &id))
+		return (long)id;
 	if (t->nr == t->cap && grow_nodes(t))
+		return -1;
+	if (hashmap__add(t->index, h, (uint32_t)t->nr))
 		return -1;
 	t->nodes[t->nr] =
 	    (struct call_node){ .name = f->name, .module = f->module, .kind = f->kind };
 	t->parent[t->nr] = parent;
-	t->index[j] = t->nr + 1;
 	return (long)t->nr++;
 }
 
@@ -169,6 +158,9 @@ struct call_tree *call_tree__new(const struct profile *p, unsigned int type)
 	t = calloc(1, sizeof(*t));
 	if (!t || grow_nodes(t))
 		goto fail;
+	t->index = hashmap__new(child_equal, t);
+	if (!t->index)
+		goto fail;
 	t->nodes[0] = (struct call_node){ .kind = FRAME_PROCESS };
 	t->parent[0] = 0;
 	t->nr = 1;
@@ -188,7 +180,7 @@ struct call_tree *call_tree__new(const struct profile *p, unsigned int type)
 	err = link_children(t);
 	if (err)
 		goto fail;
-	free(t->index);
+	hashmap__free(t->index);
 	t->index = NULL;
 	return t;
 fail:
@@ -203,7 +195,7 @@ void call_tree__free(struct call_tree *t)
 		return;
 	free(t->nodes);
 	free(t->parent);
-	free(t->index);
+	hashmap__free(t->index);
 	free(t->kids);
 	free(t);
 }

@@ -8,62 +8,42 @@
 #include <stdlib.h>
 #include <string.h>
 #include "profile/func_stats.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 
 struct func_stats {
 	struct func_stat *funcs;
 	size_t nr, cap;
-	size_t *seen;  /* per function: 1 + the last stack counted in total */
-	size_t *index; /* open addressing: function index + 1, 0 = empty */
-	size_t cap_index;
+	size_t *seen;	       /* per function: 1 + the last stack counted in total */
+	struct hashmap *index; /* function by key, while building */
 	int64_t total;
 	size_t nr_stacks;
 };
 
 static uint64_t hash_key(const struct frame *f)
 {
-	uint64_t h = (uint64_t)(uintptr_t)f->name * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = fnv1a_bytes(FNV1A_SEED, &f->name, sizeof(f->name));
 
-	h ^= (uint64_t)(uintptr_t)f->module * 0xc2b2ae3d27d4eb4fULL;
-	h ^= (uint64_t)f->kind * 0x165667b19e3779f9ULL;
-	return h ^ (h >> 29);
+	h = fnv1a_bytes(h, &f->module, sizeof(f->module));
+	return fnv1a_bytes(h, &f->kind, sizeof(f->kind));
 }
 
-static int rehash(struct func_stats *s, size_t ncap)
+static bool func_equal(uint32_t id, const void *key, void *ctx)
 {
-	size_t *n = calloc(ncap, sizeof(*n));
+	const struct func_stat *fs = &((const struct func_stats *)ctx)->funcs[id];
+	const struct frame *f = key;
 
-	if (!n)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->nr; i++) {
-		struct frame key = { .name = s->funcs[i].name,
-				     .module = s->funcs[i].module,
-				     .kind = s->funcs[i].kind };
-		size_t j = hash_key(&key) & (ncap - 1);
-
-		while (n[j])
-			j = (j + 1) & (ncap - 1);
-		n[j] = i + 1;
-	}
-	free(s->index);
-	s->index = n;
-	s->cap_index = ncap;
-	return 0;
+	return fs->name == f->name && fs->module == f->module && fs->kind == f->kind;
 }
 
 /* The index of f's function, added if new; -1 on ENOMEM. */
 static long lookup(struct func_stats *s, const struct frame *f)
 {
-	size_t mask, j;
+	uint64_t h = hash_key(f);
+	uint32_t id;
 
-	if ((s->nr + 1) * 2 > s->cap_index && rehash(s, s->cap_index ? s->cap_index * 2 : 256))
-		return -1;
-	mask = s->cap_index - 1;
-	for (j = hash_key(f) & mask; s->index[j]; j = (j + 1) & mask) {
-		const struct func_stat *fs = &s->funcs[s->index[j] - 1];
-
-		if (fs->name == f->name && fs->module == f->module && fs->kind == f->kind)
-			return (long)(s->index[j] - 1);
-	}
+	if (hashmap__find(s->index, h, f, &id))
+		return (long)id;
 	if (s->nr == s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 256;
 		struct func_stat *nf = realloc(s->funcs, ncap * sizeof(*nf));
@@ -78,10 +58,11 @@ static long lookup(struct func_stats *s, const struct frame *f)
 		s->seen = ns;
 		s->cap = ncap;
 	}
+	if (hashmap__add(s->index, h, (uint32_t)s->nr))
+		return -1;
 	s->funcs[s->nr] =
 	    (struct func_stat){ .name = f->name, .module = f->module, .kind = f->kind };
 	s->seen[s->nr] = 0;
-	s->index[j] = s->nr + 1;
 	return (long)s->nr++;
 }
 
@@ -139,6 +120,11 @@ struct func_stats *func_stats__new(const struct profile *p, unsigned int type)
 		errno = ENOMEM;
 		return NULL;
 	}
+	s->index = hashmap__new(func_equal, s);
+	if (!s->index) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < profile__nr_stacks(p); i++) {
 		int64_t v;
 
@@ -161,7 +147,7 @@ struct func_stats *func_stats__new(const struct profile *p, unsigned int type)
 cleanup:
 	free(s->seen);
 	s->seen = NULL;
-	free(s->index);
+	hashmap__free(s->index);
 	s->index = NULL;
 	if (err) {
 		func_stats__free(s);
@@ -177,7 +163,7 @@ void func_stats__free(struct func_stats *s)
 		return;
 	free(s->funcs);
 	free(s->seen);
-	free(s->index);
+	hashmap__free(s->index);
 	free(s);
 }
 

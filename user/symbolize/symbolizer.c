@@ -27,17 +27,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/array.h"
 #include "symbolize/elf_dso.h"
 #include "lib/file_open.h"
+#include "lib/hash.h"
+#include "lib/hashmap.h"
 #include "symbolize/ksyms.h"
 #include "sys/proc_maps.h"
 #include "sys/procfs.h"
 #include "symbolize/symbolizer.h"
 
-#define PROC_BUCKETS 1024
-#define OBJ_BUCKETS 256
-#define FILE_BUCKETS 256
-#define MISS_BUCKETS 1024
 /* Far more than any real vDSO; bounds what we trust from its headers. */
 #define VDSO_MAX_SIZE (1024 * 1024)
 /* The kernel stamps a process's start time early in fork and its FORK
@@ -64,7 +63,6 @@ struct held_file {
 	struct elf_dso *elf; /* owned by symbolizer.dsos; NULL until loaded */
 	bool load_failed;
 	bool mark;
-	struct held_file *next;
 };
 
 struct obj {
@@ -82,7 +80,18 @@ struct obj {
 	struct elf_dso *elf;	/* owned by symbolizer.dsos */
 	char *build_id_hex;	/* made on first use; NULL if none known */
 	bool mark;
-	struct obj *next;
+};
+
+/* What an obj is looked up by: get_obj's arguments. */
+struct obj_key {
+	const char *path;
+	const __u8 *build_id;
+	unsigned int build_id_size;
+	bool has_inode;
+	__u64 dev;
+	__u64 inode;
+	bool has_gen;
+	__u32 gen;
 };
 
 struct map {
@@ -110,25 +119,34 @@ struct proc {
 	 * address when the current one does not. Newest last. */
 	struct map *old;
 	size_t nr_old;
-	__u64 exited; /* when it exited (PERF_RECORD_EXIT), 0 while alive */
-	struct proc *next;
+	__u64 exited;	    /* when it exited (PERF_RECORD_EXIT), 0 while alive */
+	struct proc *older; /* the incarnation made before, same PID */
 };
 
 /* A (PID, start) whose scan found another process or none. */
 struct miss {
 	__u32 tgid;
 	__u64 start;
-	struct miss *next;
 };
 
 struct symbolizer {
 	char *proc_dir;
 	char *kallsyms_path;
 	char *debug_dir;
-	struct proc *procs[PROC_BUCKETS];
-	struct obj *objs[OBJ_BUCKETS];
-	struct held_file *files[FILE_BUCKETS];
-	struct miss *misses[MISS_BUCKETS];
+	/* Each table an array found through a hashmap of its positions;
+	 * removing entries compacts the array and renumbers the map. */
+	struct proc **pids; /* per PID its newest incarnation, older behind it */
+	size_t nr_pids, cap_pids;
+	struct hashmap *pid_index;
+	struct obj **objs;
+	size_t nr_objs, cap_objs;
+	struct hashmap *obj_index;
+	struct held_file **files;
+	size_t nr_files, cap_files;
+	struct hashmap *file_index;
+	struct miss *misses;
+	size_t nr_misses, cap_misses;
+	struct hashmap *miss_index;
 	size_t nr_held, max_held;
 	struct elf_dso **dsos;
 	size_t nr_dsos;
@@ -143,13 +161,60 @@ struct symbolizer {
 	struct symbolizer_stats stats;
 };
 
-static __u32 hash_str(const char *s)
+static uint64_t pid_hash(__u32 tgid)
 {
-	__u32 h = 2166136261u; /* FNV-1a */
+	return fnv1a_bytes(FNV1A_SEED, &tgid, sizeof(tgid));
+}
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+static bool pid_equal(uint32_t id, const void *key, void *ctx)
+{
+	return ((const struct symbolizer *)ctx)->pids[id]->tgid == *(const __u32 *)key;
+}
+
+/* Objs hash by path alone: the rest of the key rarely tells apart two
+ * objs of one path. */
+static uint64_t obj_hash(const char *path)
+{
+	return fnv1a_str(FNV1A_SEED, path);
+}
+
+static bool obj_equal(uint32_t id, const void *key, void *ctx)
+{
+	const struct obj *o = ((const struct symbolizer *)ctx)->objs[id];
+	const struct obj_key *k = key;
+
+	return !strcmp(o->path, k->path) && o->build_id_size == k->build_id_size &&
+	       !memcmp(o->build_id, k->build_id ? k->build_id : o->build_id, k->build_id_size) &&
+	       o->has_inode == k->has_inode &&
+	       (!k->has_inode || (o->dev == k->dev && o->inode == k->inode)) &&
+	       o->has_gen == k->has_gen && (!k->has_gen || o->gen == k->gen);
+}
+
+/* Held files are one per (device, inode). */
+static uint64_t file_hash(__u64 dev, __u64 ino)
+{
+	return fnv1a_u64(fnv1a_u64(FNV1A_SEED, dev), ino);
+}
+
+static bool file_equal(uint32_t id, const void *key, void *ctx)
+{
+	const struct held_file *f = ((const struct symbolizer *)ctx)->files[id];
+	const __u64 *dev_ino = key;
+
+	return f->id.dev == dev_ino[0] && f->id.ino == dev_ino[1];
+}
+
+static uint64_t miss_hash(__u32 tgid, __u64 start)
+{
+	return fnv1a_u64(fnv1a_bytes(FNV1A_SEED, &tgid, sizeof(tgid)), start);
+}
+
+static bool miss_equal(uint32_t id, const void *key, void *ctx)
+{
+	const struct miss *m = &((const struct symbolizer *)ctx)->misses[id];
+	const struct miss *k = key;
+
+	return m->tgid == k->tgid && m->start == k->start;
 }
 
 __u64 symbolizer__now(void)
@@ -187,7 +252,12 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	s->kallsyms_path =
 	    strdup(opts && opts->kallsyms_path ? opts->kallsyms_path : "/proc/kallsyms");
 	s->debug_dir = strdup(opts && opts->debug_dir ? opts->debug_dir : "/usr/lib/debug");
-	if (!s->proc_dir || !s->kallsyms_path || !s->debug_dir) {
+	s->pid_index = hashmap__new(pid_equal, s);
+	s->obj_index = hashmap__new(obj_equal, s);
+	s->file_index = hashmap__new(file_equal, s);
+	s->miss_index = hashmap__new(miss_equal, s);
+	if (!s->proc_dir || !s->kallsyms_path || !s->debug_dir || !s->pid_index || !s->obj_index ||
+	    !s->file_index || !s->miss_index) {
 		symbolizer__free(s);
 		return NULL;
 	}
@@ -230,38 +300,26 @@ void symbolizer__free(struct symbolizer *s)
 
 	if (!s)
 		return;
-	for (i = 0; i < PROC_BUCKETS; i++) {
-		struct proc *p = s->procs[i], *n;
+	for (i = 0; i < s->nr_pids; i++) {
+		struct proc *p = s->pids[i], *n;
 
 		for (; p; p = n) {
-			n = p->next;
+			n = p->older;
 			free_proc(p);
 		}
 	}
-	for (i = 0; i < OBJ_BUCKETS; i++) {
-		struct obj *o = s->objs[i], *n;
-
-		for (; o; o = n) {
-			n = o->next;
-			free_obj(o);
-		}
-	}
-	for (i = 0; i < FILE_BUCKETS; i++) {
-		struct held_file *f = s->files[i], *n;
-
-		for (; f; f = n) {
-			n = f->next;
-			free_file(s, f);
-		}
-	}
-	for (i = 0; i < MISS_BUCKETS; i++) {
-		struct miss *m = s->misses[i], *n;
-
-		for (; m; m = n) {
-			n = m->next;
-			free(m);
-		}
-	}
+	free(s->pids);
+	hashmap__free(s->pid_index);
+	for (i = 0; i < s->nr_objs; i++)
+		free_obj(s->objs[i]);
+	free(s->objs);
+	hashmap__free(s->obj_index);
+	for (i = 0; i < s->nr_files; i++)
+		free_file(s, s->files[i]);
+	free(s->files);
+	hashmap__free(s->file_index);
+	free(s->misses);
+	hashmap__free(s->miss_index);
 	for (i = 0; i < s->nr_dsos; i++)
 		elf_dso__free(s->dsos[i]);
 	free(s->dsos);
@@ -275,9 +333,24 @@ void symbolizer__free(struct symbolizer *s)
 
 /* ---- incarnations ---- */
 
+/* Where tgid's incarnations are in s->pids, if it has any. */
+static bool pid_pos(const struct symbolizer *s, __u32 tgid, uint32_t *pos)
+{
+	return hashmap__find(s->pid_index, pid_hash(tgid), &tgid, pos);
+}
+
+/* tgid's newest incarnation, the others behind it; NULL if none. */
+static struct proc *incarnations(const struct symbolizer *s, __u32 tgid)
+{
+	uint32_t pos;
+
+	return pid_pos(s, tgid, &pos) ? s->pids[pos] : NULL;
+}
+
 static struct proc *new_proc(struct symbolizer *s, __u32 tgid, __u64 lo, __u64 hi, bool provisional)
 {
 	struct proc *p = calloc(1, sizeof(*p));
+	uint32_t pos;
 
 	if (!p)
 		return NULL;
@@ -285,8 +358,17 @@ static struct proc *new_proc(struct symbolizer *s, __u32 tgid, __u64 lo, __u64 h
 	p->born_lo = lo;
 	p->born_hi = hi;
 	p->provisional = provisional;
-	p->next = s->procs[tgid % PROC_BUCKETS];
-	s->procs[tgid % PROC_BUCKETS] = p;
+	if (pid_pos(s, tgid, &pos)) {
+		p->older = s->pids[pos];
+		s->pids[pos] = p;
+		return p;
+	}
+	if (array__grow((void **)&s->pids, &s->cap_pids, s->nr_pids + 1, sizeof(*s->pids), 64) ||
+	    hashmap__add(s->pid_index, pid_hash(tgid), (uint32_t)s->nr_pids)) {
+		free_proc(p);
+		return NULL;
+	}
+	s->pids[s->nr_pids++] = p;
 	return p;
 }
 
@@ -297,9 +379,7 @@ static struct proc *find_proc(const struct symbolizer *s, __u32 tgid, __u64 star
 {
 	struct proc *p, *best = NULL;
 
-	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
-		if (p->tgid != tgid)
-			continue;
+	for (p = incarnations(s, tgid); p; p = p->older) {
 		if (!start) {
 			if (!best || p->born_hi > best->born_hi)
 				best = p;
@@ -320,9 +400,7 @@ static struct proc *proc_at(struct symbolizer *s, __u32 tgid, __u64 t, bool crea
 {
 	struct proc *p, *best = NULL, *prov = NULL;
 
-	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
-		if (p->tgid != tgid)
-			continue;
+	for (p = incarnations(s, tgid); p; p = p->older) {
 		if (p->provisional && !p->exited && (!prov || p->born_hi > prov->born_hi))
 			prov = p;
 		if (p->born_hi > t || (p->exited && p->exited < t))
@@ -352,22 +430,31 @@ static void sweep_files(struct symbolizer *s);
 
 size_t symbolizer__forget_exited(struct symbolizer *s, __u64 before)
 {
-	size_t n = 0;
+	size_t n = 0, kept = 0;
 
-	for (size_t i = 0; s && i < PROC_BUCKETS; i++) {
-		struct proc **pp = &s->procs[i];
+	for (size_t i = 0; s && i < s->nr_pids; i++) {
+		struct proc **pp = &s->pids[i];
 
 		while (*pp) {
 			struct proc *p = *pp;
 
 			if (p->exited && p->exited < before) {
-				*pp = p->next;
+				*pp = p->older;
 				free_proc(p);
 				n++;
 				continue;
 			}
-			pp = &p->next;
+			pp = &p->older;
 		}
+		if (s->pids[i])
+			s->pids[kept++] = s->pids[i];
+	}
+	if (s && kept < s->nr_pids) {
+		s->nr_pids = kept;
+		hashmap__clear(s->pid_index);
+		/* cannot fail: clearing kept the slots, and fewer go back */
+		for (size_t i = 0; i < kept; i++)
+			hashmap__add(s->pid_index, pid_hash(s->pids[i]->tgid), (uint32_t)i);
 	}
 	if (n)
 		sweep_files(s);
@@ -379,32 +466,25 @@ bool symbolizer__knows(const struct symbolizer *s, __u32 tgid, __u64 start)
 	return s && find_proc(s, tgid, start);
 }
 
-static struct miss **miss_slot(struct symbolizer *s, __u32 tgid, __u64 start)
-{
-	struct miss **m = &s->misses[(tgid ^ (start >> 10)) % MISS_BUCKETS];
-
-	while (*m && ((*m)->tgid != tgid || (*m)->start != start))
-		m = &(*m)->next;
-	return m;
-}
-
 void symbolizer__ensure(struct symbolizer *s, __u32 tgid, __u64 start, __u64 time)
 {
-	struct miss **m;
+	struct miss key = { .tgid = tgid, .start = start };
+	uint64_t h = miss_hash(tgid, start);
+	uint32_t id;
 
 	if (!s || symbolizer__knows(s, tgid, start))
 		return;
-	m = miss_slot(s, tgid, start);
-	if (*m)
+	if (hashmap__find(s->miss_index, h, &key, &id))
 		return;
 	symbolizer__scan_pid(s, tgid, time);
 	if (symbolizer__knows(s, tgid, start))
 		return;
-	*m = calloc(1, sizeof(**m));
-	if (*m) {
-		(*m)->tgid = tgid;
-		(*m)->start = start;
-	}
+	/* out of memory: the next sample of it scans again */
+	if (array__grow((void **)&s->misses, &s->cap_misses, s->nr_misses + 1, sizeof(*s->misses),
+			64) ||
+	    hashmap__add(s->miss_index, h, (uint32_t)s->nr_misses))
+		return;
+	s->misses[s->nr_misses++] = key;
 }
 
 /* ---- files ---- */
@@ -417,13 +497,13 @@ static bool same_identity(const struct obj *o, const struct file_identity *id)
 	return !o->has_gen || !id->has_gen || o->gen == id->gen;
 }
 
-static struct held_file **file_slot(struct symbolizer *s, __u64 dev, __u64 ino)
+/* The held file of (dev, ino), open or closed; NULL if none. */
+static struct held_file *file_at(const struct symbolizer *s, __u64 dev, __u64 ino)
 {
-	struct held_file **f = &s->files[(ino ^ dev) % FILE_BUCKETS];
+	const __u64 key[2] = { dev, ino };
+	uint32_t id;
 
-	while (*f && ((*f)->id.dev != dev || (*f)->id.ino != ino))
-		f = &(*f)->next;
-	return f;
+	return hashmap__find(s->file_index, file_hash(dev, ino), key, &id) ? s->files[id] : NULL;
 }
 
 /* A held file that is provably o's without opening anything: same device
@@ -435,7 +515,7 @@ static struct held_file *held_for(struct symbolizer *s, const struct obj *o, __u
 
 	if (!o->has_inode)
 		return NULL;
-	f = *file_slot(s, o->dev, o->inode);
+	f = file_at(s, o->dev, o->inode);
 	if (!f || f->fd < 0)
 		return NULL;
 	if (seen >= f->opened_at || (o->has_gen && f->id.has_gen && o->gen == f->id.gen))
@@ -448,27 +528,29 @@ static struct held_file *held_for(struct symbolizer *s, const struct obj *o, __u
 static struct held_file *adopt_fd(struct symbolizer *s, struct obj *o, int fd)
 {
 	struct file_identity id;
-	struct held_file **slot, *f;
+	struct held_file *f;
 
 	if (file_identity__of_fd(fd, &id) || !same_identity(o, &id)) {
 		close(fd);
 		return NULL;
 	}
-	slot = file_slot(s, id.dev, id.ino);
-	if (*slot && (*slot)->fd >= 0) {
+	f = file_at(s, id.dev, id.ino);
+	if (f && f->fd >= 0) {
 		/* both open now: the same inode */
 		close(fd);
-		return *slot;
+		return f;
 	}
-	if (*slot) {
-		f = *slot;
-	} else {
+	if (!f) {
 		f = calloc(1, sizeof(*f));
-		if (!f) {
+		if (!f ||
+		    array__grow((void **)&s->files, &s->cap_files, s->nr_files + 1,
+				sizeof(*s->files), 64) ||
+		    hashmap__add(s->file_index, file_hash(id.dev, id.ino), (uint32_t)s->nr_files)) {
+			free(f);
 			close(fd);
 			return NULL;
 		}
-		*slot = f;
+		s->files[s->nr_files++] = f;
 	}
 	f->id = id;
 	f->fd = fd;
@@ -510,47 +592,52 @@ static void hold_at_sight(struct symbolizer *s, struct obj *o, __u32 tgid, const
  * get the inode). Loaded symbols stay cached by build id. */
 static void sweep_files(struct symbolizer *s)
 {
-	size_t i, j;
+	size_t i, j, kept;
 
-	for (i = 0; i < PROC_BUCKETS; i++) {
-		for (struct proc *p = s->procs[i]; p; p = p->next) {
+	for (i = 0; i < s->nr_pids; i++) {
+		for (struct proc *p = s->pids[i]; p; p = p->older) {
 			for (j = 0; j < p->nr; j++)
 				p->maps[j].obj->mark = true;
 			for (j = 0; j < p->nr_old; j++)
 				p->old[j].obj->mark = true;
 		}
 	}
-	for (i = 0; i < OBJ_BUCKETS; i++) {
-		struct obj **op = &s->objs[i];
+	for (i = 0, kept = 0; i < s->nr_objs; i++) {
+		struct obj *o = s->objs[i];
 
-		while (*op) {
-			struct obj *o = *op;
-
-			if (!o->mark) {
-				*op = o->next;
-				free_obj(o);
-				continue;
-			}
-			o->mark = false;
-			if (o->file)
-				o->file->mark = true;
-			op = &o->next;
+		if (!o->mark) {
+			free_obj(o);
+			continue;
 		}
+		o->mark = false;
+		if (o->file)
+			o->file->mark = true;
+		s->objs[kept++] = o;
 	}
-	for (i = 0; i < FILE_BUCKETS; i++) {
-		struct held_file **fp = &s->files[i];
+	if (kept < s->nr_objs) {
+		s->nr_objs = kept;
+		hashmap__clear(s->obj_index);
+		/* cannot fail: clearing kept the slots, and fewer go back */
+		for (i = 0; i < kept; i++)
+			hashmap__add(s->obj_index, obj_hash(s->objs[i]->path), (uint32_t)i);
+	}
+	for (i = 0, kept = 0; i < s->nr_files; i++) {
+		struct held_file *f = s->files[i];
 
-		while (*fp) {
-			struct held_file *f = *fp;
-
-			if (!f->mark) {
-				*fp = f->next;
-				free_file(s, f);
-				continue;
-			}
-			f->mark = false;
-			fp = &f->next;
+		if (!f->mark) {
+			free_file(s, f);
+			continue;
 		}
+		f->mark = false;
+		s->files[kept++] = f;
+	}
+	if (kept < s->nr_files) {
+		s->nr_files = kept;
+		hashmap__clear(s->file_index);
+		for (i = 0; i < kept; i++)
+			hashmap__add(s->file_index,
+				     file_hash(s->files[i]->id.dev, s->files[i]->id.ino),
+				     (uint32_t)i);
 	}
 }
 
@@ -585,21 +672,27 @@ static struct obj *get_obj(struct symbolizer *s, const char *path, const __u8 *b
 			   unsigned int build_id_size, bool has_inode, __u64 dev, __u64 inode,
 			   bool has_gen, __u32 gen)
 {
-	__u32 b = hash_str(path) % OBJ_BUCKETS;
+	uint64_t h = obj_hash(path);
+	struct obj_key key;
 	struct obj *o;
+	uint32_t id;
 
 	if (build_id_size > ELF_DSO_BUILD_ID_MAX)
 		build_id_size = 0; /* not a GNU build id we could compare */
 	if (!build_id)
 		build_id_size = 0;
-	for (o = s->objs[b]; o; o = o->next) {
-		if (!strcmp(o->path, path) && o->build_id_size == build_id_size &&
-		    !memcmp(o->build_id, build_id ? build_id : o->build_id, build_id_size) &&
-		    o->has_inode == has_inode &&
-		    (!has_inode || (o->dev == dev && o->inode == inode)) && o->has_gen == has_gen &&
-		    (!has_gen || o->gen == gen))
-			return o;
-	}
+	key = (struct obj_key){ .path = path,
+				.build_id = build_id,
+				.build_id_size = build_id_size,
+				.has_inode = has_inode,
+				.dev = dev,
+				.inode = inode,
+				.has_gen = has_gen,
+				.gen = gen };
+	if (hashmap__find(s->obj_index, h, &key, &id))
+		return s->objs[id];
+	if (array__grow((void **)&s->objs, &s->cap_objs, s->nr_objs + 1, sizeof(*s->objs), 64))
+		return NULL;
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return NULL;
@@ -617,8 +710,11 @@ static struct obj *get_obj(struct symbolizer *s, const char *path, const __u8 *b
 	o->inode = inode;
 	o->has_gen = has_gen;
 	o->gen = gen;
-	o->next = s->objs[b];
-	s->objs[b] = o;
+	if (hashmap__add(s->obj_index, h, (uint32_t)s->nr_objs)) {
+		free_obj(o);
+		return NULL;
+	}
+	s->objs[s->nr_objs++] = o;
 	return o;
 }
 
@@ -761,8 +857,8 @@ static struct proc *scanned_proc(struct symbolizer *s, __u32 tgid, __u64 lo, __u
 {
 	struct proc *p;
 
-	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
-		if (p->tgid != tgid || (p->exited && p->exited < lo))
+	for (p = incarnations(s, tgid); p; p = p->older) {
+		if (p->exited && p->exited < lo)
 			continue;
 		if (p->provisional && p->born_hi >= lo) {
 			p->provisional = false;
@@ -923,18 +1019,15 @@ static struct proc *forked_proc(struct symbolizer *s, __u32 tgid, __u64 time)
 	__u64 lo = time > FORK_SLACK_NS ? time - FORK_SLACK_NS : 0;
 	struct proc *p, *child = NULL;
 
-	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
-		if (p->tgid != tgid)
-			continue;
+	for (p = incarnations(s, tgid); p; p = p->older) {
 		/* its exit record too may have beaten the FORK record */
 		if ((p->provisional && p->born_hi >= time && (!p->exited || p->exited >= time)) ||
 		    (!p->provisional && p->born_hi == time))
 			child = p;
 	}
 	/* a PID is free again only once its last process has exited */
-	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next)
-		if (p != child && p->tgid == tgid && p->exited && p->exited <= time &&
-		    p->exited > lo)
+	for (p = incarnations(s, tgid); p; p = p->older)
+		if (p != child && p->exited && p->exited <= time && p->exited > lo)
 			lo = p->exited;
 	if (child) {
 		child->provisional = false;
@@ -945,11 +1038,10 @@ static struct proc *forked_proc(struct symbolizer *s, __u32 tgid, __u64 time)
 	child = new_proc(s, tgid, lo, time, false);
 	if (!child)
 		return NULL;
-	for (p = s->procs[tgid % PROC_BUCKETS]; p; p = p->next) {
+	for (p = incarnations(s, tgid); p; p = p->older) {
 		size_t i, j;
 
-		if (p == child || p->tgid != tgid || p->born_hi >= time ||
-		    (p->exited && p->exited <= time))
+		if (p == child || p->born_hi >= time || (p->exited && p->exited <= time))
 			continue;
 		if (p->exited > time && (!child->exited || p->exited < child->exited))
 			child->exited = p->exited;
