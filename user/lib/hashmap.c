@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Linear probing over a power-of-two slot array, doubled whenever it would
- * be more than half full. Each slot keeps its hash, so growing never calls
- * back into the caller and most mismatches are settled without the
- * equality callback.
+ * be more than half full. Each slot keeps 32 bits of its hash, so growing
+ * never calls back into the caller and most mismatches are settled without
+ * the equality callback; 32 bits, not 64, so that a slot is 8 bytes (a
+ * report of a big profile indexes millions of call-tree nodes).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,9 +14,15 @@
 #define HASHMAP_MIN_SLOTS 64
 
 struct slot {
-	uint64_t hash;
-	uint32_t id1; /* id + 1; 0 = empty */
+	uint32_t hash; /* fold() of the caller's hash */
+	uint32_t id1;  /* id + 1; 0 = empty */
 };
+_Static_assert(sizeof(struct slot) == 8, "a slot is two words of 32 bits");
+
+static uint32_t fold(uint64_t hash)
+{
+	return (uint32_t)(hash ^ (hash >> 32));
+}
 
 struct hashmap {
 	hashmap_equal_fn equal;
@@ -44,8 +51,9 @@ void hashmap__free(struct hashmap *m)
 	free(m);
 }
 
-bool hashmap__find(const struct hashmap *m, uint64_t hash, const void *key, uint32_t *id)
+bool hashmap__find(const struct hashmap *m, uint64_t hash64, const void *key, uint32_t *id)
 {
+	uint32_t hash = fold(hash64);
 	size_t mask, i;
 
 	if (!m->nslots)
@@ -62,7 +70,7 @@ bool hashmap__find(const struct hashmap *m, uint64_t hash, const void *key, uint
 	return false;
 }
 
-static void place(struct slot *slots, size_t nslots, uint64_t hash, uint32_t id1)
+static void place(struct slot *slots, size_t nslots, uint32_t hash, uint32_t id1)
 {
 	size_t i;
 
@@ -98,7 +106,7 @@ int hashmap__add(struct hashmap *m, uint64_t hash, uint32_t id)
 		return -EINVAL;
 	if (((size_t)m->nr + 1) * 2 > m->nslots && grow(m))
 		return -ENOMEM;
-	place(m->slots, m->nslots, hash, id + 1);
+	place(m->slots, m->nslots, fold(hash), id + 1);
 	m->nr++;
 	return 0;
 }
