@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "collect/collector.h"
 #include "sys/cpus.h"
+#include "profile/func_stats.h"
 #include "lib/log.h"
 #include "collect/loss_table.h"
 #include "symbolize/mmap_tracker.h"
@@ -247,39 +248,28 @@ static int add_new(void *ctx, const struct collected *c)
 	return stack_builder__add(t->sb, c->stack, &v);
 }
 
-/* Stacks to functions: the leaf gets self, every function in the stack
- * total, once even when it recurses. The root (the process) is not a
- * function. */
-static bool same_func(const struct frame *a, const struct frame *b)
-{
-	return a->kind == b->kind && strcmp(a->name, b->name) == 0;
-}
-
+/* This refresh's stacks as functions, folded as ember report folds them
+ * (func_stats.h): one row a function, its self and its total, a stack
+ * counted once however deep it recurses. The panel lists code, so no
+ * process root, not even one left alone in a stack whose only frames were
+ * the probe's own. */
 static int fold_functions(const struct profile *stacks, struct profile *funcs)
 {
-	for (size_t i = 0; i < profile__nr_stacks(stacks); i++) {
-		struct profile_stack st;
-		const struct frame *leaf;
+	struct func_stats *fs = func_stats__new(stacks, 0);
+	int err = 0;
 
-		profile__stack(stacks, i, &st);
-		if (st.nr_frames < 2)
-			continue;
-		leaf = &st.frames[st.nr_frames - 1];
-		for (unsigned int f = 1; f < st.nr_frames; f++) {
-			struct frame fr = st.frames[f];
-			int64_t v[2] = { same_func(&fr, leaf) ? st.values[0] : 0, st.values[0] };
-			bool seen = false;
+	if (!fs)
+		return -errno;
+	for (size_t i = 0; i < func_stats__nr(fs) && !err; i++) {
+		const struct func_stat *f = func_stats__get(fs, i);
+		struct frame fr = { .name = f->name, .module = f->module, .kind = f->kind };
+		int64_t v[2] = { f->self, f->total };
 
-			for (unsigned int g = 1; g < f && !seen; g++)
-				seen = same_func(&st.frames[g], &fr);
-			if (seen)
-				continue;
-			fr.addr = 0;
-			if (profile__add(funcs, &fr, 1, v))
-				return -ENOMEM;
-		}
+		if (f->kind != FRAME_PROCESS)
+			err = profile__add(funcs, &fr, 1, v);
 	}
-	return 0;
+	func_stats__free(fs);
+	return err;
 }
 
 static int cmp_funcs(const void *a, const void *b)
@@ -290,7 +280,9 @@ static int cmp_funcs(const void *a, const void *b)
 		return x->self < y->self ? 1 : -1;
 	if (x->total != y->total)
 		return x->total < y->total ? 1 : -1;
-	return strcmp(x->name, y->name);
+	return func_stat__cmp_key(
+	    &(struct func_stat){ .name = x->name, .module = x->module, .kind = x->kind },
+	    &(struct func_stat){ .name = y->name, .module = y->module, .kind = y->kind });
 }
 
 /* The window's functions: every kept refresh summed. */
