@@ -108,6 +108,13 @@ cp "$tmp/prog" "$tmp/lib.so" /bin/true "$out/alloc_sites/"
 printf '#include <stdlib.h>\nvoid *_Znwm(size_t n) { return malloc(n); }\nvoid *tc_malloc(size_t n) { return malloc(n + 1); }\n' >"$tmp/wrap.c"
 gcc -O1 -shared -fPIC "$tmp/wrap.c" -o "$out/alloc_sites/libwrap.so"
 
+# ---- x86-64 machine code: the .text of the files above, raw
+mkdir -p "$out/x86_insn"
+for f in prog lib.so; do
+	objcopy -O binary --only-section=.text "$tmp/$f" "$out/x86_insn/$f.text"
+done
+objcopy -O binary --only-section=.text "$out/alloc_sites/liballoc.so" "$out/x86_insn/liballoc.text"
+
 # ---- /proc/PID/maps: a shell's own (small files), and odd lines
 mkdir -p "$out/proc_maps"
 cat /proc/self/maps >"$out/proc_maps/cat"

@@ -17,7 +17,8 @@
  * with a lock or an es/cs/ss/ds segment prefix.
  * This file recognises a subset of those (no REX.B before 0x90, which the
  * kernel would wrongly treat as a nop; no 67 prefix on a branch): saying
- * "not emulated" of an emulated instruction only costs speed.
+ * "not emulated" of an emulated instruction only costs speed. The
+ * instructions are decoded by x86_insn.
  */
 #include <elf.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include "collect/alloc_sites.h"
 #include "lib/log.h"
 #include "symbolize/elf_dso.h"
+#include "arch/x86/x86_insn.h"
 
 #define CODE_BYTES 32	 /* read at each function start */
 #define WRAPPER_BYTES 64 /* searched for a call to another allocator function */
@@ -157,66 +159,13 @@ static const __u8 x86_nops[9][8] = {
 	{ 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00 },
 };
 
-static const __u8 endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
-
-/* Legacy prefixes an instruction may start with, at most 14 of them. */
-struct prefixes {
-	size_t len;    /* bytes of legacy prefixes and REX */
-	bool opsize;   /* 66 */
-	bool addrsize; /* 67 */
-	bool refused;  /* lock, es/cs/ss/ds: the kernel refuses a uprobe there */
-	bool legacy;   /* any legacy prefix */
-	__u8 rex;      /* 0 if none */
-};
-
-static void decode_prefixes(const __u8 *code, size_t len, struct prefixes *p)
-{
-	size_t i;
-
-	memset(p, 0, sizeof(*p));
-	for (i = 0; i < len && i < 14; i++) {
-		switch (code[i]) {
-		case 0x66:
-			p->opsize = true;
-			break;
-		case 0x67:
-			p->addrsize = true;
-			break;
-		case 0x26:
-		case 0x2e:
-		case 0x36:
-		case 0x3e:
-		case 0xf0:
-			p->refused = true;
-			break;
-		case 0x64:
-		case 0x65:
-		case 0xf2:
-		case 0xf3:
-			break;
-		default:
-			goto rex;
-		}
-		p->legacy = true;
-	}
-rex:
-	if (i < len && (code[i] & 0xf0) == 0x40)
-		p->rex = code[i++];
-	p->len = i;
-}
-
-static __s32 read_s32(const __u8 *p)
-{
-	__u32 v = (__u32)p[0] | (__u32)p[1] << 8 | (__u32)p[2] << 16 | (__u32)p[3] << 24;
-
-	return (__s32)v;
-}
+/* The lock and es/cs/ss/ds prefixes, on which the kernel refuses a uprobe. */
+#define REFUSED_PREFIXES (X86_PFX_LOCK | X86_PFX_ES | X86_PFX_CS | X86_PFX_SS | X86_PFX_DS)
 
 int alloc_sites__emulated_insn(const __u8 *code, size_t len)
 {
-	struct prefixes p;
-	size_t i, imm = 0, n;
-	__u8 op;
+	struct x86_insn in;
+	size_t n;
 
 	if (!code)
 		return 0;
@@ -224,58 +173,20 @@ int alloc_sites__emulated_insn(const __u8 *code, size_t len)
 		if (len >= n && !memcmp(code, x86_nops[n], n))
 			return (int)n;
 	}
-	decode_prefixes(code, len, &p);
-	i = p.len;
-	if (p.refused || i >= len)
+	if (!x86_insn__decode(&in, code, len) || (in.prefixes & REFUSED_PREFIXES))
 		return 0;
-	op = code[i++];
-	if (op == 0x90) /* nop, pause, 66 90; REX.B makes it xchg %r8 */
-		return p.rex & 1 ? 0 : (int)i;
-	if (op >= 0x50 && op <= 0x57) {
-		if (i == 1 || (i == 2 && p.rex == 0x41))
-			return (int)i;
+	if (x86_insn__is(&in, X86_MAP_ONE_BYTE, 0x90)) /* nop, pause, 66 90 */
+		return in.rex & 1 ? 0 : (int)in.len;   /* REX.B makes it xchg %r8 */
+	if (in.enc == X86_ENC_LEGACY && in.map == X86_MAP_ONE_BYTE && in.opcode >= 0x50 &&
+	    in.opcode <= 0x57)
+		return in.len == 1 || (in.len == 2 && in.rex == 0x41) ? (int)in.len : 0;
+	if (in.prefixes & (X86_PFX_OPSIZE | X86_PFX_ADDRSIZE))
 		return 0;
-	}
-	if (p.opsize || p.addrsize)
-		return 0;
-	if (op == 0xeb || (op >= 0x70 && op <= 0x7f)) {
-		imm = 1;
-	} else if (op == 0xe8 || op == 0xe9) {
-		imm = 4;
-	} else if (op == 0x0f && i < len && code[i] >= 0x80 && code[i] <= 0x8f) {
-		i++;
-		imm = 4;
-	} else {
-		return 0;
-	}
-	return i + imm <= len ? (int)(i + imm) : 0;
-}
-
-/* Length of a ModRM operand (ModRM, SIB, displacement) at code, 0 if
- * truncated. */
-static size_t modrm_len(const __u8 *code, size_t len)
-{
-	__u8 mod, rm;
-	size_t n = 1;
-
-	if (!len)
-		return 0;
-	mod = code[0] >> 6;
-	rm = code[0] & 7;
-	if (mod != 3 && rm == 4) {
-		if (len < 2)
-			return 0;
-		n++;
-		if (mod == 0 && (code[1] & 7) == 5)
-			n += 4;
-	} else if (mod == 0 && rm == 5) {
-		n += 4; /* rip-relative */
-	}
-	if (mod == 1)
-		n += 1;
-	else if (mod == 2)
-		n += 4;
-	return n <= len ? n : 0;
+	/* jmp, call, jcc; not loop/jrcxz */
+	if (x86_insn__is_jcc(&in) || x86_insn__is(&in, X86_MAP_ONE_BYTE, 0xeb) ||
+	    x86_insn__is(&in, X86_MAP_ONE_BYTE, 0xe8) || x86_insn__is(&in, X86_MAP_ONE_BYTE, 0xe9))
+		return (int)in.len;
+	return 0;
 }
 
 /*
@@ -286,53 +197,39 @@ static size_t modrm_len(const __u8 *code, size_t len)
  */
 static size_t flags_only_insn(const __u8 *code, size_t len, bool *test_rdi)
 {
-	size_t i, m, imm;
-	struct prefixes p;
-	__u8 op, reg;
+	struct x86_insn in;
+	unsigned int reg;
 
 	*test_rdi = false;
-	if (len >= sizeof(endbr64) && !memcmp(code, endbr64, sizeof(endbr64)))
-		return sizeof(endbr64);
-	decode_prefixes(code, len, &p);
-	i = p.len;
-	if (p.refused || i >= len)
+	if (!x86_insn__decode(&in, code, len))
 		return 0;
-	imm = p.opsize && !(p.rex & 8) ? 2 : 4; /* REX.W: imm32 sign-extended */
-	op = code[i++];
-	switch (op) {
-	case 0x3c: /* cmp $imm8,%al */
-	case 0xa8: /* test $imm8,%al */
-		return i + 1 <= len ? i + 1 : 0;
-	case 0x3d: /* cmp $imm,%eax */
-	case 0xa9: /* test $imm,%eax */
-		return i + imm <= len ? i + imm : 0;
+	if (x86_insn__is_endbr64(&in))
+		return in.len;
+	if ((in.prefixes & REFUSED_PREFIXES) || in.enc != X86_ENC_LEGACY ||
+	    in.map != X86_MAP_ONE_BYTE)
+		return 0;
+	reg = x86_insn__reg(&in);
+	switch (in.opcode) {
+	case 0x3c: /* cmp $imm,%al/%eax */
+	case 0x3d:
+	case 0xa8: /* test $imm,%al/%eax */
+	case 0xa9:
 	case 0x38: /* cmp r, r/m */
 	case 0x39:
 	case 0x3a:
 	case 0x3b:
 	case 0x84: /* test r, r/m */
+		return in.len;
 	case 0x85:
-		m = modrm_len(code + i, len - i);
-		if (!m)
-			return 0;
-		*test_rdi = op == 0x85 && p.rex == 0x48 && !p.legacy && code[i] == 0xff;
-		return i + m;
-	case 0x80: /* group 1, r/m8, imm8: only /7 is cmp */
+		*test_rdi = in.rex == 0x48 && !in.nr_prefixes && in.modrm == 0xff;
+		return in.len;
+	case 0x80: /* group 1: only /7 is cmp */
 	case 0x81:
 	case 0x83:
+		return reg == 7 ? in.len : 0;
 	case 0xf6: /* group 3: only /0 and /1 are test */
 	case 0xf7:
-		if (i >= len)
-			return 0;
-		reg = (code[i] >> 3) & 7;
-		if ((op == 0xf6 || op == 0xf7) ? reg > 1 : reg != 7)
-			return 0;
-		m = modrm_len(code + i, len - i);
-		if (!m)
-			return 0;
-		i += m;
-		i += op == 0x81 || op == 0xf7 ? imm : 1;
-		return i <= len ? i : 0;
+		return reg <= 1 ? in.len : 0;
 	default:
 		return 0;
 	}
@@ -341,14 +238,10 @@ static size_t flags_only_insn(const __u8 *code, size_t len, bool *test_rdi)
 /* je/jz, rel8 or rel32, after any prefixes. */
 static bool is_je(const __u8 *code, size_t len)
 {
-	struct prefixes p;
+	struct x86_insn in;
 
-	decode_prefixes(code, len, &p);
-	if (p.len >= len)
-		return false;
-	code += p.len;
-	len -= p.len;
-	return code[0] == 0x74 || (len >= 2 && code[0] == 0x0f && code[1] == 0x84);
+	return x86_insn__decode(&in, code, len) &&
+	       (x86_insn__is(&in, X86_MAP_ONE_BYTE, 0x74) || x86_insn__is(&in, X86_MAP_0F, 0x84));
 }
 
 int alloc_sites__free_probe_offset(const __u8 *code, size_t len)
@@ -480,8 +373,10 @@ static int got_index(const struct scan *sc, __u64 addr)
  * *slot(%rip)). -1 if none. */
 static int target_index(const struct scan *sc, __u64 target)
 {
+	struct x86_insn in;
 	__u8 stub[12];
 	size_t i, n;
+	__u64 slot;
 
 	for (i = 0; i < NR_NAMES; i++) {
 		if (sc->cands[i].rank != RANK_NONE && sc->cands[i].vaddr == target)
@@ -490,39 +385,38 @@ static int target_index(const struct scan *sc, __u64 target)
 	if (!sc->nr_slots)
 		return -1;
 	n = read_code(sc, target, 0, stub, sizeof(stub));
-	i = n >= sizeof(endbr64) && !memcmp(stub, endbr64, sizeof(endbr64)) ? sizeof(endbr64) : 0;
-	if (i < n && stub[i] == 0xf2)
-		i++;
-	if (i + 6 > n || stub[i] != 0xff || stub[i + 1] != 0x25)
+	i = x86_insn__decode(&in, stub, n) && x86_insn__is_endbr64(&in) ? in.len : 0;
+	if (!x86_insn__decode(&in, stub + i, n - i) || !x86_insn__is_rip_call_jmp(&in) ||
+	    x86_insn__reg(&in) != 4 || in.rex || (in.prefixes & ~X86_PFX_REPNE))
 		return -1;
-	return got_index(sc, target + i + 6 + (__u64)(__s64)read_s32(stub + i + 2));
+	x86_insn__rip_target(&in, target + i, &slot);
+	return got_index(sc, slot);
 }
 
 /* Another table function that table function idx calls or jumps to in
- * its first bytes, or -1. Every e8/e9/ff15/ff25 byte pattern is tried:
- * landing exactly on an allocator function by accident is not a risk
- * worth a full decoder. */
+ * its first bytes, or -1: a call or jmp rel32, or one through a GOT slot
+ * (call/jmp *slot(%rip)). */
 static int wrapped(struct scan *sc, int idx)
 {
 	const struct cand *c = &sc->cands[idx];
 	__u8 code[WRAPPER_BYTES];
+	struct x86_insn in;
 	size_t i, n;
 
 	if (!sc->slots_loaded && load_got_slots(sc))
 		return -1;
 	n = read_code(sc, c->vaddr, c->size, code, sizeof(code));
-	for (i = 0; i + 5 <= n; i++) {
-		__u64 next;
+	for (i = 0; i < n && x86_insn__decode(&in, code + i, n - i); i += in.len) {
+		__u64 to;
 		int t = -1;
 
-		if (code[i] == 0xe8 || code[i] == 0xe9) {
-			next = c->vaddr + i + 5;
-			t = target_index(sc, next + (__u64)(__s64)read_s32(code + i + 1));
-		} else if (code[i] == 0xff && i + 6 <= n &&
-			   (code[i + 1] == 0x15 || code[i + 1] == 0x25)) {
-			next = c->vaddr + i + 6;
-			t = got_index(sc, next + (__u64)(__s64)read_s32(code + i + 2));
-		}
+		if ((x86_insn__is(&in, X86_MAP_ONE_BYTE, 0xe8) ||
+		     x86_insn__is(&in, X86_MAP_ONE_BYTE, 0xe9)) &&
+		    x86_insn__rel_target(&in, c->vaddr + i, &to))
+			t = target_index(sc, to);
+		else if (x86_insn__is_rip_call_jmp(&in) &&
+			 x86_insn__rip_target(&in, c->vaddr + i, &to))
+			t = got_index(sc, to);
 		if (t >= 0 && t != idx &&
 		    (sc->cands[t].rank == RANK_NONE || sc->cands[t].vaddr != c->vaddr))
 			return t;

@@ -25,6 +25,7 @@
 
 #include "symbolize/elf_dso.h"
 #include "lib/file_open.h"
+#include "arch/x86/x86_insn.h"
 
 #ifndef NT_GNU_BUILD_ID
 #define NT_GNU_BUILD_ID 3
@@ -990,26 +991,34 @@ ssize_t elf_dso__read(const struct elf_dso *d, int fd, __u64 vaddr, void *buf, s
  * 0 for anything else. */
 static size_t shrink_wrap_insn(const unsigned char *b, size_t len)
 {
-	size_t rex = len > 1 && (b[0] & 0xf0) == 0x40;
-	const unsigned char *o = b + rex;
-	size_t left = len - rex;
+	struct x86_insn in;
 
-	if (len >= 4 && b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa)
-		return 4; /* endbr64 */
-	if (!rex && left >= 2 && o[0] >= 0x70 && o[0] <= 0x7f)
-		return 2; /* jcc rel8 */
-	if (!rex && left >= 6 && o[0] == 0x0f && o[1] >= 0x80 && o[1] <= 0x8f)
-		return 6; /* jcc rel32 */
-	if (left >= 2 &&
-	    (o[0] == 0x85 || o[0] == 0x84 || o[0] == 0x39 || o[0] == 0x3b || o[0] == 0x89 ||
-	     o[0] == 0x8b || o[0] == 0x31) &&
-	    (o[1] & 0xc0) == 0xc0)
-		return rex + 2; /* test/cmp/mov/xor between registers */
-	if (left >= 3 && o[0] == 0x83 && (o[1] & 0xf8) == 0xf8)
-		return rex + 3; /* cmp $imm8, reg */
-	if (!rex && left >= 7 && o[0] == 0x80 && o[1] == 0x3d)
-		return 7; /* cmpb $imm8, disp32(%rip) */
-	return 0;
+	if (!x86_insn__decode(&in, b, len))
+		return 0;
+	if (x86_insn__is_endbr64(&in))
+		return in.len;
+	if (in.nr_prefixes || in.enc != X86_ENC_LEGACY)
+		return 0;
+	if (x86_insn__is_jcc(&in))
+		return in.rex ? 0 : in.len;
+	if (in.map != X86_MAP_ONE_BYTE || !in.has_modrm)
+		return 0;
+	switch (in.opcode) {
+	case 0x85: /* test/cmp/mov/xor between registers */
+	case 0x84:
+	case 0x39:
+	case 0x3b:
+	case 0x89:
+	case 0x8b:
+	case 0x31:
+		return x86_insn__mod(&in) == 3 ? in.len : 0;
+	case 0x83: /* cmp $imm8, reg */
+		return x86_insn__mod(&in) == 3 && x86_insn__reg(&in) == 7 ? in.len : 0;
+	case 0x80: /* cmpb $imm8, disp32(%rip) */
+		return !in.rex && in.rip_relative && x86_insn__reg(&in) == 7 ? in.len : 0;
+	default:
+		return 0;
+	}
 }
 
 /* Where an x86-64 frame-pointer prologue (push %rbp; mov %rsp,%rbp) ends
