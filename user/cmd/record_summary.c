@@ -13,6 +13,14 @@
 #include "profile/profile.h"
 #include "cmd/record_summary.h"
 
+/* Adds every stack builder counter the loss table lists (and only those:
+ * the others are one per run, not per event). */
+#define SUM_sb(field) sum.field += st->field;
+#define SUM_ts(field)
+#define SUM_ls(field)
+#define SUM_ss(field)
+#define SUM(id, name, from, field, desc) SUM_##from(field)
+
 void record_summary__sources(const struct record_summary *s, int e, __u64 *src)
 {
 	struct stack_builder_stats sum = {};
@@ -26,15 +34,7 @@ void record_summary__sources(const struct record_summary *s, int e, __u64 *src)
 
 			if (!s->ev[i].prof)
 				continue;
-			sum.stacks += st->stacks;
-			sum.frames += st->frames;
-			sum.unnamed_frames += st->unnamed_frames;
-			sum.unknown_frames += st->unknown_frames;
-			sum.truncated_depth += st->truncated_depth;
-			sum.truncated_unwind += st->truncated_unwind;
-			sum.truncated_unwind_value += st->truncated_unwind_value;
-			sum.leaf_caller_missing += st->leaf_caller_missing;
-			sum.leaf_caller_missing_value += st->leaf_caller_missing_value;
+			EMBER_USER_STATS(SUM)
 		}
 		in.sb = &sum;
 	}

@@ -47,6 +47,12 @@ struct symbolizer_stats;
 	  "stacks whose user leaf had no frame: its caller is missing")                            \
 	X(LEAF_NO_FRAME_VALUE, "leaf_no_frame_value", sb, leaf_caller_missing_value,               \
 	  "their value (samples or ns)")                                                           \
+	X(INTERP_FRAMES, "interp_frames", sb, interp_frames,                                       \
+	  "interpreter frames merged in place of their eval loop")                                 \
+	X(INTERP_UNANCHORED, "interp_unanchored", sb, interp_unanchored,                           \
+	  "of them, naming no native frame of their stack (kept outermost)")                       \
+	X(INTERP_MISMATCHED, "interp_mismatched", sb, interp_mismatched,                           \
+	  "stacks with such frames")                                                               \
 	X(MMAP_RECORDS, "mmap_records", ts, mmaps, "executable mappings seen while recording")     \
 	X(FORK_RECORDS, "fork_records", ts, forks, "process forks seen")                           \
 	X(EXEC_RECORDS, "exec_records", ts, execs, "execs seen")                                   \
