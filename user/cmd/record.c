@@ -94,7 +94,6 @@ struct record {
 	struct record_opts o;
 	struct event_out ev[EVENT_MAX];
 	struct session *s;
-	struct symbolizer *sym; /* the session's */
 	__u64 cpu_samples, offcpu_ns, offcpu_intervals, runnable_ns;
 	__u64 oldest_leak_ns;
 	__s64 start_realtime_ns, duration_ns; /* for pprof and JSON */
@@ -193,7 +192,8 @@ static int route(void *ctx, const struct collected *c)
 	/* A process nobody recorded maps for (records lost, or it started
 	 * between the scan and its first record) may still be alive. */
 	if (raw_stack__has(&rs, RAW_FRAME_USER))
-		symbolizer__ensure(r->sym, rs.tgid, rs.start_time, symbolizer__now());
+		symbolizer__ensure(session__symbolizer(r->s), rs.tgid, rs.start_time,
+				   symbolizer__now());
 	if (c->source == SOURCE_ALLOC || c->source == SOURCE_LEAK)
 		return route_alloc(r, c);
 	if (c->source == SOURCE_CPU) {
@@ -259,7 +259,7 @@ static void read_summary(const struct record *r, struct record_summary *s,
 		s->ev[e].desc = describe(r, by_event[e]);
 	}
 	mmap_tracker__stats(tracker, &s->ts);
-	symbolizer__stats(r->sym, &s->ss);
+	symbolizer__stats(session__symbolizer(r->s), &s->ss);
 	s->secs = secs;
 	s->freq = r->o.freq;
 	s->sample_bytes = r->o.sample_bytes;
@@ -310,7 +310,8 @@ static int make_profiles(struct record *r)
 		if (!ev->on)
 			continue;
 		ev->prof = profile__new(event_types[e].t, event_types[e].nr);
-		ev->sb = ev->prof ? stack_builder__new(ev->prof, r->sym, &sbo) : NULL;
+		ev->sb =
+		    ev->prof ? stack_builder__new(ev->prof, session__symbolizer(r->s), &sbo) : NULL;
 		if (!ev->sb)
 			return -ENOMEM;
 		if ((e == EVENT_ALLOC || e == EVENT_LEAK) && r->o.sample_bytes) {
@@ -499,7 +500,6 @@ int record__main(int argc, char **argv)
 	});
 	if (!r.s)
 		goto cleanup;
-	r.sym = session__symbolizer(r.s);
 	collector_config_of(o, &cc);
 	if (record_opts__has(o, EVENT_CPU) || record_opts__has(o, EVENT_WALL))
 		kinds[nr_kinds++] = &cpu_collector_ops;

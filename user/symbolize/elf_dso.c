@@ -742,6 +742,17 @@ static struct elf_dso *dso_new(const char *name)
 	return d;
 }
 
+/* The constructors' end: D, or NULL with errno set from ERR (d freed). */
+static struct elf_dso *opened(struct elf_dso *d, int err)
+{
+	if (err) {
+		elf_dso__free(d);
+		errno = -err;
+		return NULL;
+	}
+	return d;
+}
+
 struct elf_dso *elf_dso__open_fd(int fd, const char *name, const char *debug_dir)
 {
 	struct elf_dso *d;
@@ -766,12 +777,7 @@ struct elf_dso *elf_dso__open_fd(int fd, const char *name, const char *debug_dir
 	err = load_elf(d, elf, debug_dir);
 cleanup:
 	elf_end(elf);
-	if (err) {
-		elf_dso__free(d);
-		errno = -err;
-		return NULL;
-	}
-	return d;
+	return opened(d, err);
 }
 
 struct elf_dso *elf_dso__open(const char *path, const char *debug_dir)
@@ -833,12 +839,7 @@ struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *na
 	err = load_elf(d, elf, NULL);
 cleanup:
 	elf_end(elf);
-	if (err) {
-		elf_dso__free(d);
-		errno = -err;
-		return NULL;
-	}
-	return d;
+	return opened(d, err);
 }
 
 struct elf_dso *elf_dso__open_tables(const char *path)
@@ -860,12 +861,7 @@ struct elf_dso *elf_dso__open_tables(const char *path)
 	}
 	err = load_phdrs(d, d->elf);
 cleanup:
-	if (err) {
-		elf_dso__free(d);
-		errno = -err;
-		return NULL;
-	}
-	return d;
+	return opened(d, err);
 }
 
 void elf_dso__free(struct elf_dso *d)

@@ -149,6 +149,14 @@ static const struct sample_id *trailer(const struct perf_event_header *h)
 	return (const struct sample_id *)((const char *)h + h->size - sizeof(struct sample_id));
 }
 
+/* Calls OP of every listener that has it, in the order they were added. */
+#define NOTIFY(t, op, ...)                                                                         \
+	do {                                                                                       \
+		for (size_t i_ = 0; i_ < (t)->nr_listeners; i_++)                                  \
+			if ((t)->listeners[i_].l->op)                                              \
+				(t)->listeners[i_].l->op((t)->listeners[i_].ctx, __VA_ARGS__);     \
+	} while (0)
+
 static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 {
 	const struct sample_id *sid = trailer(h);
@@ -179,9 +187,7 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 		m.ino_generation = r->ino_generation;
 		m.path = r->filename;
 		m.time = sid->time;
-		for (size_t i = 0; i < t->nr_listeners; i++)
-			if (t->listeners[i].l->mmap)
-				t->listeners[i].l->mmap(t->listeners[i].ctx, &m);
+		NOTIFY(t, mmap, &m);
 		break;
 	}
 	case PERF_RECORD_COMM: {
@@ -190,9 +196,7 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 		if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) || !sid || !tracked(t, r->pid))
 			break;
 		t->st.execs++;
-		for (size_t i = 0; i < t->nr_listeners; i++)
-			if (t->listeners[i].l->exec)
-				t->listeners[i].l->exec(t->listeners[i].ctx, r->pid, sid->time);
+		NOTIFY(t, exec, r->pid, sid->time);
 		break;
 	}
 	case PERF_RECORD_FORK: {
@@ -207,10 +211,7 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 			mmap_tracker__track(t, r->pid);
 		}
 		t->st.forks++;
-		for (size_t i = 0; i < t->nr_listeners; i++)
-			if (t->listeners[i].l->fork)
-				t->listeners[i].l->fork(t->listeners[i].ctx, r->ppid, r->pid,
-							r->time);
+		NOTIFY(t, fork, r->ppid, r->pid, r->time);
 		break;
 	}
 	case PERF_RECORD_EXIT: {
@@ -220,9 +221,7 @@ static void dispatch(struct mmap_tracker *t, const struct perf_event_header *h)
 		if (r->pid != r->tid || !tracked(t, r->pid))
 			break;
 		t->st.exits++;
-		for (size_t i = 0; i < t->nr_listeners; i++)
-			if (t->listeners[i].l->exit)
-				t->listeners[i].l->exit(t->listeners[i].ctx, r->pid, r->time);
+		NOTIFY(t, exit, r->pid, r->time);
 		break;
 	}
 	default:

@@ -37,7 +37,6 @@ struct top_panel {
 	int nr_cpus;
 	struct session *s;
 	struct collector *coll; /* the running one, held by the session */
-	struct symbolizer *sym; /* the session's */
 	struct tick ticks[MAX_TICKS];
 	int nr_ticks; /* oldest first */
 	struct profile *merged;
@@ -84,7 +83,6 @@ struct top_panel *top_panel__new(unsigned int freq, double window_s, unsigned in
 	    &(struct session_scope){ .cpus = p->cpus, .nr_cpus = p->nr_cpus, .all = true });
 	if (!p->s)
 		goto fail;
-	p->sym = session__symbolizer(p->s);
 	return p;
 oom:
 	p_err("out of memory");
@@ -243,8 +241,8 @@ static int add_new(void *ctx, const struct collected *c)
 	if (!c->value)
 		return 0;
 	if (raw_stack__has(c->stack, RAW_FRAME_USER))
-		symbolizer__ensure(t->p->sym, c->stack->tgid, c->stack->start_time,
-				   symbolizer__now());
+		symbolizer__ensure(session__symbolizer(t->p->s), c->stack->tgid,
+				   c->stack->start_time, symbolizer__now());
 	return stack_builder__add(t->sb, c->stack, &v);
 }
 
@@ -379,7 +377,7 @@ static int read_tick(struct top_panel *p, double now)
 
 	stacks = profile__new(func_types, 1);
 	funcs = profile__new(func_types, 2);
-	t.sb = stacks ? stack_builder__new(stacks, p->sym, NULL) : NULL;
+	t.sb = stacks ? stack_builder__new(stacks, session__symbolizer(p->s), NULL) : NULL;
 	if (!t.sb || !funcs)
 		goto cleanup;
 	err = collector__take(p->coll, add_new, &t);
@@ -421,8 +419,8 @@ int top_panel__refresh(struct top_panel *p, double now)
 	/* Every stack a process that exited before the take left was in it
 	 * and is named now: its mappings are no longer needed (a view that
 	 * runs for days sees millions of processes come and go). */
-	symbolizer__forget_exited(p->sym, taken);
-	symbolizer__stats(p->sym, &st);
+	symbolizer__forget_exited(session__symbolizer(p->s), taken);
+	symbolizer__stats(session__symbolizer(p->s), &st);
 	if (st.dsos_opened + st.dsos_failed != p->dsos_opened) {
 		/* Reading a big binary's sections (a 30 MB compiler) leaves as
 		 * much free heap, which glibc keeps: give it back, or a view
