@@ -164,6 +164,68 @@ _Static_assert(sizeof(struct ember_latency_hist) == 272, "ember_latency_hist ABI
 
 /* ---- end of latency histograms ---- */
 
+/* ---- .eh_frame unwinding (bpf/unwind_walk.h, user/unwind/) ---- */
+
+/*
+ * An unwind table is built in userspace from a file's .eh_frame or
+ * .debug_frame, once per file, and read by the BPF walker. A row gives
+ * the rule that holds from its file offset up to the next row's: how to
+ * find the canonical frame address (CFA, the caller's stack pointer) and
+ * the caller's rbp. The return address is always at CFA - 8 (every
+ * other rule is STOP or INVALID). Offsets are file offsets, as in
+ * /proc/PID/maps and MMAP2 records: off = pc - vm_start + pgoff.
+ */
+enum ember_unw_kind {
+	EMBER_UNW_RSP = 0,	 /* CFA = rsp + cfa8 * 8 */
+	EMBER_UNW_RBP = 1,	 /* CFA = rbp + cfa8 * 8 */
+	EMBER_UNW_DEREF_RSP = 2, /* CFA = *(rsp + cfa8 * 8) */
+	EMBER_UNW_DEREF_RBP = 3, /* CFA = *(rbp + cfa8 * 8): GCC's realigned frames */
+	/* PLT stubs: CFA = rsp + 8, + 8 more when (pc & 15) >= 10 or 11 */
+	EMBER_UNW_PLT10 = 4,
+	EMBER_UNW_PLT11 = 5,
+	EMBER_UNW_SIGNAL = 6,  /* a signal frame: registers from the ucontext at rsp */
+	EMBER_UNW_STOP = 7,    /* the outermost frame (return address undefined) */
+	EMBER_UNW_FP = 8,      /* no CFI, frame-pointer code: one frame-pointer step */
+	EMBER_UNW_INVALID = 9, /* no rule here: a gap, or a rule rows cannot express */
+	EMBER_UNW_KINDS,
+};
+#define EMBER_UNW_KIND_MASK 0x0f
+/* rbp is saved at rbp + rbp8 * 8 (realigned frames), not at CFA + rbp8 * 8;
+ * with this flag rbp8 == 0 means at rbp itself */
+#define EMBER_UNW_RBP_REL 0x80
+
+struct ember_unw_row {
+	__u32 off;  /* file offset of the first byte the rule covers */
+	__s16 cfa8; /* CFA offset / 8 */
+	__s8 rbp8;  /* 0: rbp unchanged (unless RBP_REL); else saved at CFA + rbp8 * 8 */
+	__u8 kind;  /* enum ember_unw_kind | EMBER_UNW_RBP_REL */
+};
+_Static_assert(sizeof(struct ember_unw_row) == 8, "ember_unw_row ABI changed");
+
+/* The block index: one __u32 per 2^EMBER_UNW_BLOCK_SHIFT bytes of a file's
+ * offsets, the table-relative index of the last row starting at or before
+ * the block's first byte (ORC's lookup blocks), so a lookup searches only
+ * the rows between idx[b] and idx[b + 1]. */
+#define EMBER_UNW_BLOCK_SHIFT 8
+
+/* One file's table inside the global row and index arrays. */
+struct ember_unw_file {
+	__u32 row_lo;	/* first row in the global row array */
+	__u32 nr_rows;
+	__u32 idx_lo;	/* first block index entry in the global index array */
+	__u32 nr_blocks; /* entries: blocks from off_lo, plus one past the last */
+	__u64 off_lo;	/* file offset of block 0 (block-aligned) */
+	__u32 flags;	/* EMBER_UNW_FILE_* */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct ember_unw_file) == 32, "ember_unw_file ABI changed");
+
+/* The whole file is frame-pointer code with little or no CFI: walk it by
+ * frame pointers (rows, where present, still serve the leaf). */
+#define EMBER_UNW_FILE_FP_ONLY (1u << 0)
+
+/* ---- end of .eh_frame unwinding ---- */
+
 /* ---- ember top: per-process figures for the live view ---- */
 
 /* One process (by tgid), cumulative since ember top started: userspace
