@@ -16,7 +16,6 @@
 #include "fuzz.h"
 #include "profile/call_tree.h"
 #include "format/flamegraph.h"
-#include "format/flamegraph_tree.h"
 #include "format/folded.h"
 #include "profile/func_diff.h"
 #include "profile/func_stats.h"
@@ -148,8 +147,10 @@ static inline void fuzz_pprof_roundtrip(struct profile *p)
 static inline void fuzz_models(const struct profile *p, unsigned int type)
 {
 	struct func_stats *s = func_stats__new(p, type);
-	struct call_tree *ct = call_tree__new(p, type);
-	struct fg_tree *fg = fg_tree__new(p, type, 0.001);
+	struct call_tree *ct = call_tree__new(
+	    p, &(struct call_tree_opts){ .type = type, .by_module = true, .children = true });
+	struct call_tree *fg =
+	    call_tree__new(p, &(struct call_tree_opts){ .type = type, .min_share = 0.001 });
 	struct func_diff *d = NULL;
 
 	if (s) {
@@ -163,9 +164,17 @@ static inline void fuzz_models(const struct profile *p, unsigned int type)
 		}
 	}
 	if (fg)
-		fg_tree__add_before(fg, p, type);
+		call_tree__add_before(fg, p, type);
+	for (size_t i = 0; ct && i < call_tree__nr_nodes(ct); i++) {
+		const uint32_t *kids;
+		size_t nr = call_tree__children(ct, i, &kids);
+
+		for (size_t k = 0; k < nr; k++)
+			if (call_tree__node(ct, kids[k])->parent != i)
+				fuzz_mismatch("a child is not its parent's", "", "");
+	}
 	func_diff__free(d);
-	fg_tree__free(fg);
+	call_tree__free(fg);
 	call_tree__free(ct);
 	func_stats__free(s);
 }

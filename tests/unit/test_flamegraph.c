@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "format/flamegraph.h"
-#include "format/flamegraph_tree.h"
+#include "profile/call_tree.h"
 #include "profile/profile.h"
 #include "lib/utf8.h"
 
@@ -723,33 +723,33 @@ static void test_tree(void **state)
 	static const int64_t values[] = { 10, 6, 3, 1, 2, 3, 4 };
 	static const int64_t starts[] = { 0, 0, 0, 0, 1, 3, 6 };
 	struct profile *p = make(st, v, 4);
-	struct fg_tree *t = fg_tree__new(p, 0, 0);
+	struct call_tree *t = call_tree__new(p, &(struct call_tree_opts){ 0 });
 
 	(void)state;
 	assert_non_null(t);
-	assert_int_equal(fg_tree__nr_nodes(t), 7);
-	assert_int_equal(fg_tree__max_depth(t), 3);
+	assert_int_equal(call_tree__nr_nodes(t), 7);
+	assert_int_equal(call_tree__max_depth(t), 3);
 	for (size_t i = 0; i < 7; i++) {
-		const struct fg_node *n = fg_tree__node(t, i);
+		const struct call_node *n = call_tree__node(t, i);
 
 		assert_string_equal(n->name, order[i]);
 		assert_int_equal(n->parent, parents[i]);
-		assert_int_equal(n->value, values[i]);
+		assert_int_equal(n->total, values[i]);
 		assert_int_equal(n->start, starts[i]);
 	}
-	assert_null(fg_tree__node(t, 7));
-	assert_int_equal(fg_tree__add_before(t, p, 0), 0);
+	assert_null(call_tree__node(t, 7));
+	assert_int_equal(call_tree__add_before(t, p, 0), 0);
 	for (size_t i = 0; i < 7; i++)
-		assert_int_equal(fg_tree__node(t, i)->before, values[i]);
-	assert_int_equal(fg_tree__add_before(t, p, 1), -EINVAL);
-	fg_tree__free(t);
+		assert_int_equal(call_tree__node(t, i)->before, values[i]);
+	assert_int_equal(call_tree__add_before(t, p, 1), -EINVAL);
+	call_tree__free(t);
 	/* a share under 0.35: only all, r (0.6) and s (0.4) */
-	t = fg_tree__new(p, 0, 0.35);
-	assert_int_equal(fg_tree__nr_nodes(t), 3);
-	assert_string_equal(fg_tree__node(t, 2)->name, "s");
-	fg_tree__free(t);
+	t = call_tree__new(p, &(struct call_tree_opts){ .min_share = 0.35 });
+	assert_int_equal(call_tree__nr_nodes(t), 3);
+	assert_string_equal(call_tree__node(t, 2)->name, "s");
+	call_tree__free(t);
 	errno = 0;
-	assert_null(fg_tree__new(p, 3, 0));
+	assert_null(call_tree__new(p, &(struct call_tree_opts){ .type = 3 }));
 	assert_int_equal(errno, EINVAL);
 	profile__free(p);
 }
@@ -777,7 +777,8 @@ static void test_garbage_names(void **state)
 			for (int j = 0; j < len; j++)
 				names[i][j] = (char)(1 + rand() % 255);
 			names[i][len] = '\0';
-			f[i] = (struct frame){ .name = names[i], .kind = (enum frame_kind)(rand() % 5) };
+			f[i] = (struct frame){ .name = names[i],
+					       .kind = (enum frame_kind)(rand() % 5) };
 		}
 		assert_int_equal(profile__add(p, f, n, &v), 0);
 		total += v;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "profile/call_tree.h"
 #include "profile/func_stats.h"
@@ -127,20 +128,23 @@ static int64_t add_sat(int64_t a, int64_t b)
 
 /* A node's line, then its children above the threshold, largest first; the
  * rest summed up in one "... N more" line. */
-static void print_node(struct report *r, const struct call_node *n, unsigned int depth)
+static void print_node(struct report *r, const struct call_tree *t, size_t i, unsigned int depth)
 {
+	const struct call_node *n = call_tree__node(t, i);
 	int64_t rest = 0;
 	size_t shown = 0, nr_rest = 0;
+	const uint32_t *kids;
+	size_t nr = call_tree__children(t, i, &kids);
 
-	if (n->name) {
+	if (i) {
 		print_values(r, n->self, n->total);
 		print_module(r, n->module);
 		fprintf(r->out, "%*s%s\n", (int)(2 * depth), "",
 			func_name__str(n->name, n->kind, 0, r->name, sizeof(r->name)));
 		depth++;
 	}
-	for (size_t i = 0; i < n->nr_children; i++) {
-		const struct call_node *c = n->children[i];
+	for (size_t k = 0; k < nr; k++) {
+		const struct call_node *c = call_tree__node(t, kids[k]);
 
 		if ((r->o->top && shown >= r->o->top) ||
 		    pct(c->total, r->total) < r->o->min_percent) {
@@ -148,7 +152,7 @@ static void print_node(struct report *r, const struct call_node *n, unsigned int
 			nr_rest++;
 			continue;
 		}
-		print_node(r, c, depth);
+		print_node(r, t, kids[k], depth);
 		shown++;
 	}
 	if (nr_rest) {
@@ -164,7 +168,8 @@ static void print_node(struct report *r, const struct call_node *n, unsigned int
 
 static int print_tree(struct report *r, const struct profile *p, unsigned int type)
 {
-	struct call_tree *t = call_tree__new(p, type);
+	struct call_tree *t = call_tree__new(
+	    p, &(struct call_tree_opts){ .type = type, .by_module = true, .children = true });
 
 	if (!t) {
 		report__stats_error(r->o->files[0], errno);
@@ -179,7 +184,7 @@ static int print_tree(struct report *r, const struct profile *p, unsigned int ty
 		fprintf(r->out, ", at most %lu children per node", r->o->top);
 	fprintf(r->out, "):\n");
 	print_columns(r, "stack");
-	print_node(r, call_tree__root(t), 0);
+	print_node(r, t, 0, 0);
 	call_tree__free(t);
 	return 0;
 }

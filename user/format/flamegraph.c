@@ -11,7 +11,7 @@
 #include <string.h>
 #include "format/flamegraph.h"
 #include "format/flamegraph_script.h"
-#include "format/flamegraph_tree.h"
+#include "profile/call_tree.h"
 #include "lib/hash.h"
 #include "lib/utf8.h"
 
@@ -200,7 +200,7 @@ static struct rgb palette(double r0, double dr, double g0, double dg, double b0,
 	return (struct rgb){ (int)(r0 + dr * v[0]), (int)(g0 + dg * v[1]), (int)(b0 + db * v[2]) };
 }
 
-static struct rgb frame_color(const struct layout *l, const struct fg_node *n, size_t i)
+static struct rgb frame_color(const struct layout *l, const struct call_node *n, size_t i)
 {
 	double v[3];
 
@@ -210,7 +210,7 @@ static struct rgb frame_color(const struct layout *l, const struct fg_node *n, s
 	if (n->kind == FRAME_MARKER && strcmp(n->name, "[runnable]") == 0)
 		return palette(190, 55, 80, 60, 190, 55, v); /* purple: waiting for a CPU */
 	/* wall profiles: the frames where waiting is most of the time */
-	if (l->o->offcpu || n->offcpu > n->value / 2)
+	if (l->o->offcpu || n->offcpu > n->total / 2)
 		return palette(80, 60, 80, 60, 190, 55, (double[]){ v[0], v[0], v[2] }); /* blue */
 	switch (n->kind) {
 	case FRAME_KERNEL:
@@ -230,17 +230,17 @@ static struct rgb frame_color(const struct layout *l, const struct fg_node *n, s
 }
 
 /* How much a frame changed: its value, or its share of the total. */
-static double delta(const struct layout *l, const struct fg_node *n)
+static double delta(const struct layout *l, const struct call_node *n)
 {
 	if (l->o->normalize) {
 		double b = l->before_total > 0 ? (double)n->before / (double)l->before_total : 0;
 
-		return (double)n->value / (double)l->total - b;
+		return (double)n->total / (double)l->total - b;
 	}
-	return (double)n->value - (double)n->before;
+	return (double)n->total - (double)n->before;
 }
 
-static struct rgb diff_color(const struct layout *l, const struct fg_node *n)
+static struct rgb diff_color(const struct layout *l, const struct call_node *n)
 {
 	double d, k;
 	int c;
@@ -257,10 +257,10 @@ static struct rgb diff_color(const struct layout *l, const struct fg_node *n)
 
 /* ---- the SVG */
 
-static void put_stats(FILE *out, const struct layout *l, const struct fg_node *n)
+static void put_stats(FILE *out, const struct layout *l, const struct call_node *n)
 {
-	put_count(out, shown(l, n->value));
-	fprintf(out, " %s, %.2f%%", l->unit, pct(n->value, l->total));
+	put_count(out, shown(l, n->total));
+	fprintf(out, " %s, %.2f%%", l->unit, pct(n->total, l->total));
 	if (!l->diff)
 		return;
 	fputs("; before ", out);
@@ -270,9 +270,9 @@ static void put_stats(FILE *out, const struct layout *l, const struct fg_node *n
 		fputs("new", out);
 	} else if (l->o->normalize) {
 		fprintf(out, "share %+.2f points",
-			pct(n->value, l->total) - pct(n->before, l->before_total));
+			pct(n->total, l->total) - pct(n->before, l->before_total));
 	} else {
-		int64_t d = n->value - n->before;
+		int64_t d = n->total - n->before;
 
 		putc(d < 0 ? '-' : '+', out);
 		put_count(out, shown(l, d < 0 ? -d : d));
@@ -280,12 +280,12 @@ static void put_stats(FILE *out, const struct layout *l, const struct fg_node *n
 	}
 }
 
-static void put_frame(FILE *out, const struct layout *l, const struct fg_tree *t, size_t i)
+static void put_frame(FILE *out, const struct layout *l, const struct call_tree *t, size_t i)
 {
-	const struct fg_node *n = fg_tree__node(t, i);
+	const struct call_node *n = call_tree__node(t, i);
 	const struct flamegraph_opts *o = l->o;
 	double x = XPAD + (double)n->start * l->scale;
-	double w = (double)n->value * l->scale;
+	double w = (double)n->total * l->scale;
 	double y = o->inverted ? l->top + n->depth * o->frame_height
 			       : l->bottom - (n->depth + 1.0) * o->frame_height;
 	struct rgb c = l->diff ? diff_color(l, n) : frame_color(l, n, i);
@@ -390,7 +390,7 @@ static int write_graph(const struct profile *before, const struct profile *p,
 {
 	struct flamegraph_opts o = *uo;
 	struct layout l = { .o = &o, .diff = before != NULL };
-	struct fg_tree *t = NULL;
+	struct call_tree *t = NULL;
 	double usable;
 	size_t nr;
 	int err;
@@ -405,25 +405,26 @@ static int write_graph(const struct profile *before, const struct profile *p,
 	if (err)
 		return err;
 	usable = o.width - 2.0 * XPAD;
-	t = fg_tree__new(p, o.type, o.min_width / usable);
+	t = call_tree__new(
+	    p, &(struct call_tree_opts){ .type = o.type, .min_share = o.min_width / usable });
 	if (!t)
 		return -errno;
 	if (before) {
-		err = fg_tree__add_before(t, before, o.type);
+		err = call_tree__add_before(t, before, o.type);
 		if (err)
 			goto cleanup;
-		l.before_total = fg_tree__node(t, 0)->before;
+		l.before_total = call_tree__node(t, 0)->before;
 	}
-	nr = fg_tree__nr_nodes(t);
+	nr = call_tree__nr_nodes(t);
 	l.unit = count_name(p, &o);
-	l.total = fg_tree__total(t);
+	l.total = call_tree__total(t);
 	l.scale = l.total > 0 ? usable / (double)l.total : 0;
 	l.font_size = o.frame_height < 16 ? o.frame_height * 0.75 : FONT_SIZE;
 	l.top = PAD_TOP + (before || o.subtitle ? PAD_SUBTITLE : 0);
-	l.height = l.top + (fg_tree__max_depth(t) + 1) * o.frame_height + PAD_BOTTOM;
+	l.height = l.top + (call_tree__max_depth(t) + 1) * o.frame_height + PAD_BOTTOM;
 	l.bottom = l.height - PAD_BOTTOM;
 	for (size_t i = 1; before && i < nr; i++) {
-		const struct fg_node *n = fg_tree__node(t, i);
+		const struct call_node *n = call_tree__node(t, i);
 
 		double d = delta(&l, n);
 
@@ -431,7 +432,7 @@ static int write_graph(const struct profile *before, const struct profile *p,
 			l.max_delta = d < 0 ? -d : d;
 	}
 	if (before && nr == 1)
-		l.max_delta = delta(&l, fg_tree__node(t, 0));
+		l.max_delta = delta(&l, call_tree__node(t, 0));
 	if (l.max_delta < 0)
 		l.max_delta = -l.max_delta;
 
@@ -448,7 +449,7 @@ static int write_graph(const struct profile *before, const struct profile *p,
 	if (fflush(out) || ferror(out))
 		err = errno ? -errno : -EIO;
 cleanup:
-	fg_tree__free(t);
+	call_tree__free(t);
 	return err;
 }
 
