@@ -118,8 +118,9 @@ $(OUTPUT)/ember: $(OUTPUT)/user/cmd/main.o $(OUTPUT)/libember.a
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LIBS) -o $@
 
 # -Ibpf: BPF code written to build as host C too (bpf/fp_walk.h) is
-# tested as such.
-$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libember.a | $(OUTPUT)/tests
+# tested as such. A test may load a skeleton no user/ object includes
+# (unwind_check), so the skeletons come first here too.
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libember.a | $(OUTPUT)/tests $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Ibpf -MMD -MP $(ALL_LDFLAGS) $< $(OUTPUT)/libember.a \
 		$(LIBS) -lcmocka -o $@

@@ -224,6 +224,69 @@ _Static_assert(sizeof(struct ember_unw_file) == 32, "ember_unw_file ABI changed"
  * frame pointers (rows, where present, still serve the leaf). */
 #define EMBER_UNW_FILE_FP_ONLY (1u << 0)
 
+/*
+ * Which file a user address belongs to, per process: the unw_maps LPM
+ * trie (bpf/unwind.bpf.h). The key is big-endian so that a prefix runs
+ * from the tgid's top bit on into the address; an executable mapping is
+ * stored as the aligned power-of-two blocks that make it up, each with
+ * prefixlen 32 + its leading address bits.
+ */
+struct ember_unw_map_key {
+	__u32 prefixlen;
+	__u32 tgid_be; /* tgid, big-endian */
+	__u64 addr_be; /* address, big-endian */
+};
+_Static_assert(sizeof(struct ember_unw_map_key) == 16, "ember_unw_map_key ABI changed");
+
+struct ember_unw_mapping {
+	__u64 start; /* the whole mapping [start, end), not the prefix's block */
+	__u64 end;
+	__u64 pgoff;	/* file offset of start, in bytes (as /proc/PID/maps prints it) */
+	__u32 file_idx; /* into unw_files, or EMBER_UNW_FILE_PENDING */
+	__u32 flags;	/* none yet: 0 */
+};
+_Static_assert(sizeof(struct ember_unw_mapping) == 32, "ember_unw_mapping ABI changed");
+
+/* The file's table is not loaded yet (being built): stacks stop there. */
+#define EMBER_UNW_FILE_PENDING 0xffffffffu
+
+/*
+ * Why a walk ended, one counter each; the class says what the stack is
+ * worth: COMPLETE (reached the outermost frame), PARTIAL (stopped
+ * before it: the frames it has are right, the callers are missing) or
+ * TRUNCATED (EMBER_MAX_STACK_DEPTH frames, more above). X-macro: one
+ * list for the enum here and the names in userspace.
+ */
+enum ember_unw_class {
+	EMBER_UNW_COMPLETE = 0,
+	EMBER_UNW_PARTIAL = 1,
+	EMBER_UNW_TRUNCATED = 2,
+};
+
+#define EMBER_UNW_ENDS(X)                                                                          \
+	X(STOP_ROW, "stop_row", COMPLETE, "outermost frame (return address undefined)")            \
+	X(RA_ZERO, "ra_zero", COMPLETE, "return address 0")                                        \
+	X(NO_MAPPING, "no_mapping", PARTIAL, "address in no known file mapping (JIT, anon)")       \
+	X(NO_TABLE, "no_table", PARTIAL, "the file's table is not loaded yet")                     \
+	X(INVALID, "invalid", PARTIAL, "no rule for the address (no CFI, or inexpressible)")       \
+	X(BSEARCH, "bsearch", PARTIAL, "row search did not converge (corrupt table)")              \
+	X(READ_FAULT, "read_fault", PARTIAL, "stack memory not readable")                          \
+	X(SP_BACK, "sp_back", PARTIAL, "caller's stack pointer not above the callee's")            \
+	X(REPEATED, "repeated", PARTIAL, "the same frame (ip, sp) twice")                          \
+	X(FP_END, "fp_end", PARTIAL, "frame-pointer code whose rbp is not a frame")                \
+	X(URETPROBE, "uretprobe", PARTIAL, "uretprobe trampoline with no return instance")         \
+	X(DEPTH, "depth", TRUNCATED, "EMBER_MAX_STACK_DEPTH frames")
+
+#define EMBER_UNW_END_ENUM(id, name, cls, desc) EMBER_UNW_END_##id,
+// clang-format off
+enum ember_unw_end {
+	EMBER_UNW_END_NONE = 0, /* still walking */
+	EMBER_UNW_ENDS(EMBER_UNW_END_ENUM)
+	EMBER_UNW_END_MAX
+};
+// clang-format on
+#undef EMBER_UNW_END_ENUM
+
 /* ---- end of .eh_frame unwinding ---- */
 
 /* ---- ember top: per-process figures for the live view ---- */
