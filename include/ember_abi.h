@@ -210,12 +210,12 @@ _Static_assert(sizeof(struct ember_unw_row) == 8, "ember_unw_row ABI changed");
 
 /* One file's table inside the global row and index arrays. */
 struct ember_unw_file {
-	__u32 row_lo;	/* first row in the global row array */
+	__u32 row_lo; /* first row in the global row array */
 	__u32 nr_rows;
-	__u32 idx_lo;	/* first block index entry in the global index array */
+	__u32 idx_lo;	 /* first block index entry in the global index array */
 	__u32 nr_blocks; /* entries: blocks from off_lo, plus one past the last */
-	__u64 off_lo;	/* file offset of block 0 (block-aligned) */
-	__u32 flags;	/* EMBER_UNW_FILE_* */
+	__u64 off_lo;	 /* file offset of block 0 (block-aligned) */
+	__u32 flags;	 /* EMBER_UNW_FILE_* */
 	__u32 pad;
 };
 _Static_assert(sizeof(struct ember_unw_file) == 32, "ember_unw_file ABI changed");
