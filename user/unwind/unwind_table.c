@@ -528,7 +528,8 @@ static int build_rows(struct builder *b)
 	t->rows = malloc((2 * b->nr_raw + 3) * sizeof(*t->rows));
 	if (!t->rows)
 		return -ENOMEM;
-	qsort(b->raw, b->nr_raw, sizeof(*b->raw), raw_cmp);
+	if (b->nr_raw)
+		qsort(b->raw, b->nr_raw, sizeof(*b->raw), raw_cmp);
 	/* An FP_ONLY file's code before its first FDE is walked by FP too. */
 	if (fp && b->exec_lo < b->exec_hi && b->exec_hi <= UINT32_MAX &&
 	    (!b->nr_raw || b->exec_lo < b->raw[0].start)) {
@@ -623,7 +624,8 @@ static struct unwind_table *build(struct elf_dso *d, __u64 file_size,
 		b.c->sources |= UNWIND_SRC_EH_FRAME;
 	else if (err != -ENOENT)
 		goto cleanup;
-	qsort(b.eh_fdes, b.nr_eh_fdes, sizeof(*b.eh_fdes), range_cmp);
+	if (b.nr_eh_fdes) /* qsort wants an array, even of none */
+		qsort(b.eh_fdes, b.nr_eh_fdes, sizeof(*b.eh_fdes), range_cmp);
 	b.eh_done = true;
 	err = parse_section(&b, d, ".debug_frame", false, &b.c->debug);
 	if (!err)
