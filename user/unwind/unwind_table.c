@@ -73,6 +73,12 @@ struct unwind_table {
 	struct unwind_table_counts counts;
 };
 
+/* One FDE's rows in raw[]: [first, first + n), starting at start. */
+struct span {
+	__u64 start;
+	size_t first, n;
+};
+
 /* The state of one build. */
 struct builder {
 	struct unwind_table *t;
@@ -82,6 +88,10 @@ struct builder {
 	size_t nr_raw, cap_raw;
 	size_t fde_first; /* first raw row of the FDE being parsed */
 	struct range *eh_fdes;
+	/* the rows of each FDE kept, in order within it: sorting these
+	 * spans instead of every row is 7x fewer items */
+	struct span *spans;
+	size_t nr_spans, cap_spans;
 	size_t nr_eh_fdes, cap_eh_fdes;
 	bool eh_done;		/* .eh_frame parsed: FDEs now come from .debug_frame */
 	__u64 exec_lo, exec_hi; /* file offsets of the executable sections */
@@ -379,8 +389,31 @@ static int on_fde(void *arg, const struct cfi_fde *f, bool ok)
 		}
 		b->eh_fdes[b->nr_eh_fdes++] = (struct range){ f->start, f->end };
 	}
+	if (b->nr_raw > b->fde_first) {
+		if (b->nr_spans == b->cap_spans) {
+			size_t cap = b->cap_spans ? b->cap_spans * 2 : 256;
+			struct span *n = realloc(b->spans, cap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			b->spans = n;
+			b->cap_spans = cap;
+		}
+		b->spans[b->nr_spans++] = (struct span){ b->raw[b->fde_first].start, b->fde_first,
+							 b->nr_raw - b->fde_first };
+	}
 	b->fde_first = b->nr_raw;
 	return 0;
+}
+
+/* By start; the FDE that came first first, as raw_cmp. */
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -528,8 +561,30 @@ static int build_rows(struct builder *b)
 	t->rows = malloc((2 * b->nr_raw + 3) * sizeof(*t->rows));
 	if (!t->rows)
 		return -ENOMEM;
-	if (b->nr_raw)
-		qsort(b->raw, b->nr_raw, sizeof(*b->raw), raw_cmp);
+	if (b->nr_raw) {
+		/* FDEs in order, each's rows in order already; only FDEs that
+		 * overlap leave rows out of order, then all are sorted */
+		struct raw_row *sorted = malloc(b->nr_raw * sizeof(*sorted));
+		size_t n = 0;
+		bool in_order = true;
+
+		if (!sorted)
+			return -ENOMEM;
+		qsort(b->spans, b->nr_spans, sizeof(*b->spans), span_cmp);
+		for (i = 0; i < b->nr_spans; i++) {
+			memcpy(sorted + n, b->raw + b->spans[i].first,
+			       b->spans[i].n * sizeof(*sorted));
+			n += b->spans[i].n;
+		}
+		for (i = 1; i < n && in_order; i++)
+			in_order = raw_cmp(&sorted[i - 1], &sorted[i]) <= 0;
+		if (!in_order)
+			qsort(sorted, n, sizeof(*sorted), raw_cmp);
+		free(b->raw);
+		b->raw = sorted;
+		b->nr_raw = n;
+		b->cap_raw = n;
+	}
 	/* An FP_ONLY file's code before its first FDE is walked by FP too. */
 	if (fp && b->exec_lo < b->exec_hi && b->exec_hi <= UINT32_MAX &&
 	    (!b->nr_raw || b->exec_lo < b->raw[0].start)) {
@@ -646,6 +701,7 @@ static struct unwind_table *build(struct elf_dso *d, __u64 file_size,
 cleanup:
 	free(b.raw);
 	free(b.eh_fdes);
+	free(b.spans);
 	if (err) {
 		unwind_table__free(b.t);
 		errno = -err;
