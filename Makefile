@@ -9,6 +9,8 @@
 #   make bench      CPU profiling overhead against perf (bench-offcpu: off-CPU,
 #                   bench-alloc: allocations, bench-top: ember top's own cost)
 #   make bench-flamegraph  SVG flame-graph drawing time against flamegraph.pl
+#   make bench-unwind-tables  unwind table builds: every mapped file, libc,
+#                   ld.so, python3.11, libpython (rows, bytes, ms)
 #   make fuzz       libFuzzer harnesses (tests/fuzz/) over the parsers, built
 #                   with clang in build-fuzz/, FUZZ_SECONDS=30 each on seeds
 #                   from fuzz-corpus
@@ -82,7 +84,7 @@ WORKLOAD_BINS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD
 
 .PHONY: all clean install uninstall test test-unit test-integration test-busy test-plain \
 	test-san deps vmlinux bench bench-offcpu bench-alloc bench-top bench-flamegraph \
-	format-check check-layers fuzz fuzz-build fuzz-corpus
+	format-check check-layers fuzz fuzz-build fuzz-corpus bench-unwind-tables
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -163,6 +165,15 @@ bench-alloc: $(OUTPUT)/ember $(WORKLOAD_BINS)
 
 bench-flamegraph: $(OUTPUT)/ember
 	$(Q)tools/bench_flamegraph.sh $(OUTPUT)/ember
+
+# a dev driver over the library, not installed
+$(OUTPUT)/tools/bench_unwind_tables: tools/bench_unwind_tables.c $(OUTPUT)/libember.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $(ALL_LDFLAGS) $< $(OUTPUT)/libember.a $(LIBS) -o $@
+
+bench-unwind-tables: $(OUTPUT)/tools/bench_unwind_tables
+	$(Q)tools/bench_unwind_tables.sh $(OUTPUT)/tools/bench_unwind_tables
 
 bench-top: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)tools/bench_top.sh $(OUTPUT)/ember $(OUTPUT)/workloads
@@ -250,4 +261,4 @@ clean:
 	$(Q)rm -rf build build-san $(OUTPUT) $(FUZZ_OUT)
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(USER_OBJS:.o=.d) $(OUTPUT)/tests/*.d \
-	$(OUTPUT)/workloads/*.d $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OUT)/fuzz/*.d)
+	$(OUTPUT)/workloads/*.d $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_OUT)/fuzz/*.d $(OUTPUT)/tools/*.d)

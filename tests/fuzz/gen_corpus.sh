@@ -108,6 +108,26 @@ cp "$tmp/prog" "$tmp/lib.so" /bin/true "$out/alloc_sites/"
 printf '#include <stdlib.h>\nvoid *_Znwm(size_t n) { return malloc(n); }\nvoid *tc_malloc(size_t n) { return malloc(n + 1); }\n' >"$tmp/wrap.c"
 gcc -O1 -shared -fPIC "$tmp/wrap.c" -o "$out/alloc_sites/libwrap.so"
 
+# ---- unwind tables: ELF files with .eh_frame (PLT, S CIE in a static
+# glibc, realigned frames), .debug_frame only, and the vDSO
+mkdir -p "$out/unwind_table"
+cat >"$tmp/unw.c" <<'EOF2'
+#include <signal.h>
+volatile int sink;
+__attribute__((noinline)) int leaf(int x) { return x * 3 + sink; }
+__attribute__((noinline)) int aligned(int x)
+{ volatile char buf[64] __attribute__((aligned(64))); char *p = __builtin_alloca(x + 1);
+  p[0] = (char)x; buf[x & 63] = p[0]; sink = buf[1]; return leaf(x) + buf[2]; }
+static void handler(int sig) { sink = sig; }
+int main(int argc, char **argv) { (void)argv; signal(SIGUSR1, handler); return aligned(argc); }
+EOF2
+gcc -O1 -fno-inline "$tmp/unw.c" -o "$out/unwind_table/prog"
+gcc -O2 -fno-omit-frame-pointer -shared -fPIC -DLIB "$tmp/unw.c" -o "$out/unwind_table/fp.so"
+gcc -O1 -fno-asynchronous-unwind-tables -fno-unwind-tables -g "$tmp/unw.c" -o "$out/unwind_table/debug_frame"
+gcc -O1 -static "$tmp/unw.c" -o "$tmp/unw_static" && strip -o "$out/unwind_table/static" "$tmp/unw_static"
+cp "$tmp/gen/elf/vdso" "$out/unwind_table/vdso" 2>/dev/null || true
+cp /bin/true "$out/unwind_table/true"
+
 # ---- x86-64 machine code: the .text of the files above, raw
 mkdir -p "$out/x86_insn"
 for f in prog lib.so; do

@@ -548,10 +548,15 @@ static bool same_file(const struct elf_dso *d, const char *path)
 	return !stat(path, &st) && st.st_dev == d->dev && st.st_ino == d->ino;
 }
 
-/* Tries one debug file candidate. Returns 1 when its symbols were taken,
- * 0 when it was absent or unusable, -ENOMEM. want_crc is checked when
- * has_crc (debuglink); the build id always must match when we know ours. */
-static int try_debug_file(struct elf_dso *d, const char *path, bool has_crc, __u32 want_crc)
+/* What to do with a debug file candidate that passed the checks: 1 taken,
+ * 0 not usable (look further), -ENOMEM. fd stays the caller's. */
+typedef int (*debug_take_fn)(struct elf_dso *d, Elf *elf, int fd, const char *path, void *arg);
+
+/* Tries one debug file candidate. Returns take's answer, or 0 when it was
+ * absent or unusable. want_crc is checked when has_crc (debuglink); the
+ * build id always must match when we know ours. */
+static int try_debug_file(struct elf_dso *d, const char *path, bool has_crc, __u32 want_crc,
+			  debug_take_fn take, void *arg)
 {
 	__u8 id[ELF_DSO_BUILD_ID_MAX];
 	Elf *elf = NULL;
@@ -559,7 +564,7 @@ static int try_debug_file(struct elf_dso *d, const char *path, bool has_crc, __u
 
 	if (same_file(d, path))
 		return 0;
-	/* One open for the CRC and the symbols: what was checked is what is read. */
+	/* One open for the CRC and the contents: what was checked is what is read. */
 	fd = file_open_regular(path);
 	if (fd < 0)
 		return 0;
@@ -584,21 +589,37 @@ static int try_debug_file(struct elf_dso *d, const char *path, bool has_crc, __u
 		d->debug_rejected++;
 		goto cleanup;
 	}
-	if (!has_func_symbols(elf, SHT_SYMTAB))
-		goto cleanup;
-	ret = load_symbols(d, elf, SHT_SYMTAB);
-	if (ret < 0)
-		goto cleanup;
-	ret = 1;
-	d->debug_path = strdup(path);
-	if (!d->debug_path)
-		ret = -ENOMEM;
+	ret = take(d, elf, fd, path, arg);
 cleanup:
 	close_elf(elf, fd);
 	return ret;
 }
 
-static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir)
+/* The symbolizer's take: the candidate's .symtab. */
+static int take_symbols(struct elf_dso *d, Elf *elf, int fd, const char *path, void *arg)
+{
+	int ret;
+
+	(void)fd;
+	(void)arg;
+	if (!has_func_symbols(elf, SHT_SYMTAB))
+		return 0;
+	ret = load_symbols(d, elf, SHT_SYMTAB);
+	if (ret < 0)
+		return ret;
+	d->debug_path = strdup(path);
+	return d->debug_path ? 1 : -ENOMEM;
+}
+
+/*
+ * Looks for the debug file of d (whose ELF is elf): by build id under
+ * debug_dir, then by .gnu_debuglink beside path and in .debug/ beside it
+ * (when beside), then under debug_dir + the directory of path. Each
+ * candidate that passes the checks goes to take; the first it takes ends
+ * the search. Returns 0 (taken or not) or -ENOMEM.
+ */
+static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir, const char *path,
+			   bool beside, debug_take_fn take, void *arg)
 {
 	char *dir = NULL, *cand = NULL, *hex = NULL, *slash;
 	const char *link;
@@ -621,7 +642,7 @@ static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir)
 			ret = -ENOMEM;
 			goto cleanup;
 		}
-		ret = try_debug_file(d, cand, false, 0);
+		ret = try_debug_file(d, cand, false, 0, take, arg);
 		free(cand);
 		cand = NULL;
 		if (ret)
@@ -648,7 +669,9 @@ static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir)
 			crc = __builtin_bswap32(crc);
 	}
 
-	dir = strdup(d->path);
+	if (!path)
+		goto cleanup;
+	dir = strdup(path);
 	if (!dir) {
 		ret = -ENOMEM;
 		goto cleanup;
@@ -665,6 +688,8 @@ static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir)
 		for (i = 0; i < 3 && !ret; i++) {
 			int r;
 
+			if (i < 2 && !beside)
+				continue;
 			if (i < 2)
 				r = asprintf(&cand, "%s%s%s", dir, subdirs[i], link);
 			else if (debug_dir && dir[0] == '/')
@@ -676,7 +701,7 @@ static int find_debug_file(struct elf_dso *d, Elf *elf, const char *debug_dir)
 				ret = -ENOMEM;
 				goto cleanup;
 			}
-			ret = try_debug_file(d, cand, true, crc);
+			ret = try_debug_file(d, cand, true, crc, take, arg);
 			free(cand);
 			cand = NULL;
 		}
@@ -712,7 +737,7 @@ static int load_elf(struct elf_dso *d, Elf *elf, const char *debug_dir)
 	if (has_func_symbols(elf, SHT_SYMTAB)) {
 		ret = load_symbols(d, elf, SHT_SYMTAB);
 	} else {
-		ret = find_debug_file(d, elf, debug_dir);
+		ret = find_debug_file(d, elf, debug_dir, d->path, true, take_symbols, NULL);
 	}
 	if (ret < 0)
 		return ret;
@@ -842,6 +867,19 @@ cleanup:
 	return opened(d, err);
 }
 
+/* What the table readers need of an open d->elf: the machine, the build
+ * id (to find debug files and to tell files apart) and the segments. */
+static int tables_init(struct elf_dso *d)
+{
+	int n;
+
+	if (!load_machine(d, d->elf))
+		return -EINVAL;
+	n = elf_build_id(d->elf, d->build_id, sizeof(d->build_id));
+	d->build_id_size = n > 0 ? (unsigned int)n : 0;
+	return load_phdrs(d, d->elf);
+}
+
 struct elf_dso *elf_dso__open_tables(const char *path)
 {
 	struct elf_dso *d;
@@ -855,13 +893,175 @@ struct elf_dso *elf_dso__open_tables(const char *path)
 		err = -errno;
 		goto cleanup;
 	}
-	if (!load_machine(d, d->elf)) {
+	err = tables_init(d);
+cleanup:
+	return opened(d, err);
+}
+
+/* d's file is a duplicate of fd, which must be a regular file. */
+static int tables_from_fd(struct elf_dso *d, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return -EINVAL;
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	d->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (d->fd < 0)
+		return -errno;
+	d->elf = begin_elf(d->fd);
+	if (!d->elf)
+		return -errno;
+	return tables_init(d);
+}
+
+struct elf_dso *elf_dso__open_tables_fd(int fd, const char *name)
+{
+	struct elf_dso *d = dso_new(name ? name : "[fd]");
+
+	if (!d)
+		return NULL;
+	return opened(d, tables_from_fd(d, fd));
+}
+
+struct elf_dso *elf_dso__open_tables_mem(const void *image, size_t size, const char *name)
+{
+	struct elf_dso *d;
+	int err = 0;
+
+	if (!elf_ready() || !image || !size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = dso_new(name ? name : "[memory]");
+	if (!d)
+		return NULL;
+	/* a copy, as in elf_dso__open_mem */
+	d->image = malloc(size);
+	if (!d->image) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	memcpy(d->image, image, size);
+	d->image_size = size;
+	d->elf = elf_memory(d->image, size);
+	if (!d->elf || elf_kind(d->elf) != ELF_K_ELF) {
 		err = -EINVAL;
 		goto cleanup;
 	}
-	err = load_phdrs(d, d->elf);
+	err = tables_init(d);
 cleanup:
 	return opened(d, err);
+}
+
+struct debug_tables {
+	const char *want; /* section the debug file must have */
+	struct elf_dso *found;
+};
+
+/* The table readers' take: the candidate, kept open, if it has the
+ * section asked for. */
+static int take_tables(struct elf_dso *d, Elf *elf, int fd, const char *path, void *arg)
+{
+	struct debug_tables *dt = arg;
+	struct elf_dso *n;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	int err;
+
+	scn = find_section(elf, dt->want, &sh);
+	if (!scn || !section_data(elf, scn, &sh))
+		return 0;
+	n = dso_new(path);
+	if (!n)
+		return -ENOMEM;
+	err = tables_from_fd(n, fd);
+	if (err) {
+		elf_dso__free(n);
+		return err == -ENOMEM ? err : 0;
+	}
+	free(d->debug_path);
+	d->debug_path = strdup(path);
+	dt->found = n;
+	return 1;
+}
+
+struct elf_dso *elf_dso__open_debug_tables(struct elf_dso *d, const char *path,
+					   const char *debug_dir, bool beside, const char *section)
+{
+	struct debug_tables dt = { .want = section };
+	int err;
+
+	if (!d || !d->elf || !section) {
+		errno = EINVAL;
+		return NULL;
+	}
+	err = find_debug_file(d, d->elf, debug_dir, path, beside, take_tables, &dt);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	if (!dt.found)
+		errno = ENOENT;
+	return dt.found;
+}
+
+/* s from a section header, its data only when want_data. */
+static int fill_section(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, bool want_data,
+			struct elf_dso_section *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = section_name(elf, sh);
+	s->type = sh->sh_type;
+	s->flags = sh->sh_flags;
+	s->addr = sh->sh_addr;
+	s->offset = sh->sh_offset;
+	s->size = sh->sh_size;
+	if (want_data) {
+		Elf_Data *data = section_data(elf, scn, sh);
+
+		if (!data)
+			return -ENOENT;
+		s->data = data->d_buf;
+		/* decompressed, or what libelf could read of a truncated file */
+		s->size = data->d_size;
+	}
+	return 0;
+}
+
+int elf_dso__section(const struct elf_dso *d, const char *name, struct elf_dso_section *s)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+
+	if (!d || !d->elf)
+		return -EINVAL;
+	scn = find_section(d->elf, name, &sh);
+	if (!scn)
+		return -ENOENT;
+	return fill_section(d->elf, scn, &sh, true, s);
+}
+
+int elf_dso__for_each_section(const struct elf_dso *d, elf_dso_section_fn fn, void *arg)
+{
+	Elf_Scn *scn = NULL;
+	int ret;
+
+	if (!d || !d->elf)
+		return -EINVAL;
+	while ((scn = elf_nextscn(d->elf, scn))) {
+		struct elf_dso_section s;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		fill_section(d->elf, scn, &sh, false, &s);
+		ret = fn(&s, arg);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 void elf_dso__free(struct elf_dso *d)

@@ -40,7 +40,43 @@ struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *na
  * for); the file stays open until elf_dso__free. NULL with errno on failure:
  * EINVAL not a regular file or not an ELF file, ENOENT... from open. */
 struct elf_dso *elf_dso__open_tables(const char *path);
+/* The same from an open regular file (duplicated: the caller keeps fd)
+ * and from memory (copied: the vDSO); name is for display. */
+struct elf_dso *elf_dso__open_tables_fd(int fd, const char *name);
+struct elf_dso *elf_dso__open_tables_mem(const void *image, size_t size, const char *name);
+/*
+ * The separate debug file of d (from the elf_dso__open_tables* above) that
+ * has the section named section, opened the same way: by d's build id
+ * under debug_dir (NULL: not searched), then by its .gnu_debuglink beside
+ * path and in .debug/ beside it (only when beside: a directory a target
+ * can write is searched only on request), then under debug_dir + the
+ * directory of path (path NULL: no debuglink search). A candidate whose
+ * CRC or build id is not d's is rejected. NULL with errno (ENOENT: none).
+ */
+struct elf_dso *elf_dso__open_debug_tables(struct elf_dso *d, const char *path,
+					   const char *debug_dir, bool beside, const char *section);
 void elf_dso__free(struct elf_dso *d);
+
+/* One section header of a d from elf_dso__open_tables*. */
+struct elf_dso_section {
+	const char *name; /* NULL if unreadable; valid until elf_dso__free */
+	/* elf_dso__section only: the contents (decompressed), valid until
+	 * elf_dso__free; size is then the bytes there */
+	const void *data;
+	__u64 size;
+	__u64 addr;   /* sh_addr */
+	__u64 offset; /* sh_offset */
+	__u64 flags;  /* SHF_* */
+	__u32 type;   /* SHT_* */
+};
+
+/* The section named name with its contents: 0, -ENOENT (none, or NOBITS,
+ * or unreadable), -EINVAL for another d. */
+int elf_dso__section(const struct elf_dso *d, const char *name, struct elf_dso_section *s);
+typedef int (*elf_dso_section_fn)(const struct elf_dso_section *s, void *arg);
+/* fn on every section header (no contents), in file order; stops at fn's
+ * first -errno and returns it; 0, or -EINVAL for another d. */
+int elf_dso__for_each_section(const struct elf_dso *d, elf_dso_section_fn fn, void *arg);
 
 /* Read only the NT_GNU_BUILD_ID of path into buf. Returns its size, 0 if
  * the file has none, or -errno. */
