@@ -28,7 +28,8 @@ static int make_maps(struct unwind_store_maps *m, __u32 rows, __u32 index, __u32
 	m->max_files = files;
 	m->rows_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_rows", 4, sizeof(struct ember_unw_row),
 				    rows, &mmapable);
-	m->index_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_index", 4, 4, index, &mmapable);
+	m->index_fd =
+	    bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_index", 4, 8, (index + 1) / 2, &mmapable);
 	m->files_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_files", 4,
 				     sizeof(struct ember_unw_file), files, NULL);
 	return m->rows_fd < 0 || m->index_fd < 0 || m->files_fd < 0 ? -1 : 0;
@@ -98,11 +99,12 @@ static void assert_placed(const struct unwind_store_maps *m, __u32 file_idx,
 		assert_int_equal(bpf_map_lookup_elem(m->rows_fd, &k, &r), 0);
 		assert_memory_equal(&r, &rows[i], sizeof(r));
 	}
+	/* as the walker reads it: entry i in element i / 2 */
 	for (__u32 i = 0; i < nr_index; i++) {
-		__u32 v, k = f.idx_lo + i;
+		__u32 pair[2], k = (f.idx_lo + i) / 2;
 
-		assert_int_equal(bpf_map_lookup_elem(m->index_fd, &k, &v), 0);
-		assert_int_equal(v, index[i]);
+		assert_int_equal(bpf_map_lookup_elem(m->index_fd, &k, pair), 0);
+		assert_int_equal(pair[(f.idx_lo + i) & 1], index[i]);
 	}
 }
 

@@ -26,9 +26,7 @@ struct placed {
 struct unwind_store {
 	struct unwind_store_maps m;
 	struct ember_unw_row *rows; /* the rows array, mapped */
-	/* the index array, mapped: an ARRAY's elements are 8-byte aligned,
-	 * so each __u32 entry takes a __u64 slot (its low half) */
-	__u64 *index;
+	__u32 *index;		    /* the index array, mapped (dense, see .h) */
 	size_t rows_len, index_len; /* bytes mapped */
 	__u32 next_row, next_index;
 	struct placed *placed;
@@ -74,7 +72,7 @@ struct unwind_store *unwind_store__new(const struct unwind_store_maps *m)
 		goto fail;
 	s->m = *m;
 	s->rows_len = mapped_len(m->max_rows, sizeof(*s->rows));
-	s->index_len = mapped_len(m->max_index, sizeof(*s->index));
+	s->index_len = mapped_len((m->max_index + 1) / 2, 2 * sizeof(*s->index));
 	s->rows = map_array(m->rows_fd, s->rows_len);
 	s->index = map_array(m->index_fd, s->index_len);
 	if (!s->rows || !s->index) {
@@ -181,8 +179,7 @@ int unwind_store__place(struct unwind_store *s, __u32 file_idx, const struct unw
 		return -ENOSPC;
 	}
 	memcpy(&s->rows[s->next_row], rows, (size_t)nr_rows * sizeof(*rows));
-	for (__u32 i = 0; i < nr_index; i++)
-		s->index[s->next_index + i] = index[i];
+	memcpy(&s->index[s->next_index], index, (size_t)nr_index * sizeof(*index));
 	unwind_table__file_info(t, s->next_row, s->next_index, &info);
 	s->next_row += nr_rows;
 	s->next_index += nr_index;
@@ -195,8 +192,7 @@ int unwind_store__place(struct unwind_store *s, __u32 file_idx, const struct unw
 	s->stats.tables++;
 	s->stats.rows = s->next_row;
 	s->stats.index = s->next_index;
-	s->stats.bytes =
-	    (__u64)s->next_row * sizeof(*rows) + (__u64)s->next_index * sizeof(*s->index);
+	s->stats.bytes = (__u64)s->next_row * sizeof(*rows) + (__u64)s->next_index * sizeof(*index);
 	return remember(s, key.id, key.size, &info);
 }
 

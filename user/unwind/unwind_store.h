@@ -20,8 +20,10 @@
 #include <linux/types.h>
 #include "unwind/unwind_table.h"
 
-/* The walker's maps, loaded: rows and index BPF_F_MMAPABLE arrays of
- * struct ember_unw_row and __u32, files an array of ember_unw_file. */
+/* The walker's maps, loaded: rows and index BPF_F_MMAPABLE arrays, files
+ * an array of ember_unw_file. An ARRAY's elements are 8-byte aligned, so
+ * the index array holds two __u32 entries per element (max_index entries
+ * in (max_index + 1) / 2 elements): through mmap it is dense. */
 struct unwind_store_maps {
 	int rows_fd, index_fd, files_fd;
 	__u32 max_rows, max_index, max_files;
