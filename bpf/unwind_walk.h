@@ -295,7 +295,7 @@ static __always_inline int unw_step(struct unw_state *s)
 		s->map_file = m->file_idx;
 	}
 	f = s->map_file == EMBER_UNW_FILE_PENDING ? NULL : unw_file(s->map_file);
-	if (!f) {
+	if (!f || !(f->flags & EMBER_UNW_FILE_READY)) {
 		if (s->exact)
 			return unw_fp_step(s, EMBER_UNW_END_NO_TABLE);
 		return unw_end(s, EMBER_UNW_END_NO_TABLE);

@@ -223,6 +223,10 @@ _Static_assert(sizeof(struct ember_unw_file) == 32, "ember_unw_file ABI changed"
 /* The whole file is frame-pointer code with little or no CFI: walk it by
  * frame pointers (rows, where present, still serve the leaf). */
 #define EMBER_UNW_FILE_FP_ONLY (1u << 0)
+/* The file's table is in place (it may have no rows: a file without CFI,
+ * whose frames end the walk as INVALID). Until then the entry's file is
+ * known but its table is being built, and walks stop there as NO_TABLE. */
+#define EMBER_UNW_FILE_READY (1u << 1)
 
 /*
  * Which file a user address belongs to, per process: the unw_maps LPM

@@ -325,6 +325,7 @@ static void load_tables(void)
 	}
 	memset(&file, 0, sizeof(file));
 	file.nr_rows = NR_ROWS;
+	file.flags = EMBER_UNW_FILE_READY;
 	file.off_lo = off[CALL_OUTER] & ~((1ULL << EMBER_UNW_BLOCK_SHIFT) - 1);
 	file.nr_blocks = ((off[END] - file.off_lo) >> EMBER_UNW_BLOCK_SHIFT) + 2;
 	for (__u32 b = 0; b < file.nr_blocks; b++) {

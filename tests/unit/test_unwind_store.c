@@ -89,6 +89,7 @@ static void assert_placed(const struct unwind_store_maps *m, __u32 file_idx,
 	index = unwind_table__index(t, &nr_index);
 	assert_int_equal(bpf_map_lookup_elem(m->files_fd, &file_idx, &f), 0);
 	unwind_table__file_info(t, f.row_lo, f.idx_lo, &want);
+	want.flags |= EMBER_UNW_FILE_READY;
 	assert_memory_equal(&f, &want, sizeof(f));
 	assert_int_equal(f.nr_rows, nr_rows);
 	assert_int_equal(f.nr_blocks, nr_index);

@@ -104,17 +104,19 @@ void unwind_store__free(struct unwind_store *s)
 
 /*
  * Publish a file's entry. BPF may read it while the update copies it in,
- * so it goes in twice: first with no rows (the walker reads "no table
- * yet", whatever else it sees), then with them, when the only bytes that
- * change are nr_rows'.
+ * so it goes in twice: first not READY (the walker reads "no table yet",
+ * whatever else it sees), then READY, when the only bytes that change are
+ * the flags'.
  */
 static int publish(struct unwind_store *s, __u32 file_idx, const struct ember_unw_file *info)
 {
-	struct ember_unw_file pending = *info;
+	struct ember_unw_file f = *info;
 
-	pending.nr_rows = 0;
-	if (bpf_map_update_elem(s->m.files_fd, &file_idx, &pending, BPF_ANY) ||
-	    bpf_map_update_elem(s->m.files_fd, &file_idx, info, BPF_ANY))
+	f.flags &= ~EMBER_UNW_FILE_READY;
+	if (bpf_map_update_elem(s->m.files_fd, &file_idx, &f, BPF_ANY))
+		return -errno;
+	f.flags |= EMBER_UNW_FILE_READY;
+	if (bpf_map_update_elem(s->m.files_fd, &file_idx, &f, BPF_ANY))
 		return -errno;
 	return 0;
 }
