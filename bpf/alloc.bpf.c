@@ -211,7 +211,7 @@ static __always_inline void record(void *ctx, __u32 tgid, __u64 ptr, __u64 size,
 	stat_inc(EMBER_STAT_ALLOCS);
 	key.tgid = tgid;
 	if (want_user) {
-		key.user_stack = store_user_stack(ctx, SCRATCH_ALLOC, &lost);
+		key.user_stack = store_user_stack(ctx, SCRATCH_ALLOC, &key.flags, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_USER_LOST;
 	}

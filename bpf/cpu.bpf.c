@@ -37,7 +37,7 @@ static __always_inline int record_stack(void *ctx, __u32 tgid)
 
 	key.tgid = tgid;
 	if (want_user) {
-		key.user_stack = store_user_stack(ctx, SCRATCH_SAMPLE, &lost);
+		key.user_stack = store_user_stack(ctx, SCRATCH_SAMPLE, &key.flags, &lost);
 		if (lost)
 			key.flags |= EMBER_KEY_USER_LOST;
 	}

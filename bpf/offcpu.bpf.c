@@ -72,7 +72,7 @@ static __always_inline void left_cpu(void *ctx, struct task_struct *prev, bool p
 	s.ts = now;
 	s.key.tgid = tgid;
 	if (want_user) {
-		s.key.user_stack = store_user_stack(ctx, SCRATCH_SWITCH, &lost);
+		s.key.user_stack = store_user_stack(ctx, SCRATCH_SWITCH, &s.key.flags, &lost);
 		if (lost)
 			s.key.flags |= EMBER_KEY_USER_LOST;
 	}

@@ -13,6 +13,10 @@
 #include "ember_abi.h"
 #include "stats.bpf.h"
 #include "fp_walk.h"
+#include "unwind.bpf.h"
+
+/* Set by userspace before load (enum ember_unwinder). */
+const volatile __u32 user_unwinder = EMBER_UNWINDER_FP;
 
 /* One scratch slot per program kind: a perf sample (NMI) can interrupt a
  * tracepoint program on the same CPU, so they must not share one. */
@@ -127,12 +131,48 @@ static __always_inline __u64 store_user_stack_fp(struct pt_regs *regs, __u32 slo
 }
 
 /*
+ * The user stack by the .eh_frame tables (unwind.bpf.h), from the user
+ * registers each program kind has: a sample's own when it interrupted
+ * user mode, else (a sample in the kernel, a context switch) those the
+ * thread saved entering the kernel; a uprobe's. How the walk ended goes
+ * into *key_flags.
+ */
+static __always_inline __u64 store_user_stack_cfi(void *ctx, __u32 slot, __u32 *key_flags,
+						  bool *lost)
+{
+	struct unw_state *s;
+	struct unw_regs r;
+	bool have;
+
+	*lost = false;
+	if (slot == SCRATCH_SAMPLE)
+		have = unw_regs_perf(ctx, &r);
+	else if (slot == SCRATCH_SWITCH)
+		have = unw_regs_task(&r);
+	else
+		have = (unw_regs_probe(ctx, &r), true);
+	if (!have) {
+		stat_inc(EMBER_STAT_USTACK_NONE); /* a kernel thread */
+		return 0;
+	}
+	s = unw_walk(slot, bpf_get_current_pid_tgid() >> 32, &r);
+	if (!s)
+		return 0; /* only for the verifier: slot < UNW_SLOTS */
+	*key_flags |= EMBER_KEY_USER_CFI;
+	if (s->cls == EMBER_UNW_PARTIAL)
+		*key_flags |= EMBER_KEY_USER_PARTIAL;
+	else if (s->cls == EMBER_UNW_TRUNCATED)
+		*key_flags |= EMBER_KEY_USER_TRUNCATED;
+	return store_frames(&s->ips, s->n, true, lost);
+}
+
+/*
  * The current thread's user stack, for every collector: its key in the
  * stacks map, 0 when there is none (a kernel thread), 0 with *lost set
  * when it could not be taken or stored; every outcome is counted. ctx is
  * the program's own context and slot its program kind, which says what
  * ctx is and so how the stack can be taken. This is the one place that
- * picks an unwinder; another one (.eh_frame) plugs in here.
+ * picks an unwinder.
  *
  * - SCRATCH_ALLOC (uprobes, ctx is the user pt_regs): the walk of
  *   fp_walk.h. From a uprobe bpf_get_stack costs ~0.9 us for a few
@@ -148,10 +188,14 @@ static __always_inline __u64 store_user_stack_fp(struct pt_regs *regs, __u32 slo
  *   so moving these to fp_walk would change the stacks they report.
  *
  * slot is a constant at every call site: the branch not taken is
- * compiled out.
+ * compiled out. With user_unwinder CFI (--unwind), every kind walks the
+ * .eh_frame tables instead, and says how in *key_flags; the verifier
+ * drops the branch the frozen rodata rules out.
  */
-static __always_inline __u64 store_user_stack(void *ctx, __u32 slot, bool *lost)
+static __always_inline __u64 store_user_stack(void *ctx, __u32 slot, __u32 *key_flags, bool *lost)
 {
+	if (user_unwinder == EMBER_UNWINDER_CFI)
+		return store_user_stack_cfi(ctx, slot, key_flags, lost);
 	if (slot == SCRATCH_ALLOC)
 		return store_user_stack_fp(ctx, slot, lost);
 	return store_stack_by_helper(ctx, slot, BPF_F_USER_STACK, lost);

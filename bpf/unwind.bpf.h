@@ -9,7 +9,7 @@
  * - unw_maps: per process, which file an address is in (an LPM trie, so
  *   BPF itself can add the mappings of a new process at exec and mmap).
  * - unw_states: the walk's state, per CPU and per program kind.
- * - unw_ends: how the walks ended, per CPU, by enum ember_unw_end.
+ * How the walks ended is counted in the stats map (EMBER_STAT_UNW_*).
  *
  * unw_walk() is the entry point; unw_regs_perf(), unw_regs_task() and
  * unw_regs_probe() get the user registers it starts from in each kind
@@ -22,6 +22,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_core_read.h>
 #include "ember_abi.h"
+#include "stats.bpf.h"
 
 /* Both sized by userspace before load (bpf_map__set_max_entries). */
 struct {
@@ -67,12 +68,6 @@ struct {
 	__type(value, struct ember_unw_mapping);
 } unw_maps SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, EMBER_UNW_END_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} unw_ends SEC(".maps");
 
 /* ---- the hooks unwind_walk.h reads through ---- */
 
@@ -228,14 +223,13 @@ static long unw_loop_step(__u64 i, void *ctx)
  * Walk the current thread's user stack from r in process tgid, in the
  * state of slot (the program kind). Returns the state: s->ips holds
  * s->n frames, leaf first, zero-terminated, and s->end / s->cls say how
- * it ended (counted in unw_ends). NULL only for a slot out of range.
+ * it ended (counted in stats). NULL only for a slot out of range.
  */
 static __always_inline struct unw_state *unw_walk(__u32 slot, __u32 tgid, const struct unw_regs *r)
 {
 	struct unw_loop_ctx c = { .slot = slot };
 	struct unw_state *s;
 	__u32 end;
-	__u64 *cnt;
 
 	s = bpf_map_lookup_elem(&unw_states, &slot);
 	if (!s)
@@ -247,9 +241,8 @@ static __always_inline struct unw_state *unw_walk(__u32 slot, __u32 tgid, const 
 	if (!s->end)
 		unw_end(s, EMBER_UNW_END_DEPTH);
 	end = s->end;
-	cnt = bpf_map_lookup_elem(&unw_ends, &end);
-	if (cnt)
-		(*cnt)++;
+	if (end > EMBER_UNW_END_NONE && end < EMBER_UNW_END_MAX)
+		stat_inc(EMBER_STAT_UNW_FIRST + end - 1);
 	return s;
 }
 

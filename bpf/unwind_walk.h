@@ -126,14 +126,14 @@ static __always_inline void unw_init(struct unw_state *s, __u32 tgid, __u64 ip, 
 	s->n = 1;
 }
 
-#define UNW_END_CLASS(id, name, cls, desc)                                                         \
+#define UNW_END_CLASS(p, id, name, cls, desc)                                                      \
 	case EMBER_UNW_END_##id:                                                                   \
 		return EMBER_UNW_##cls;
 
 static __always_inline __u8 unw_class(__u8 end)
 {
 	switch (end) {
-		EMBER_UNW_ENDS(UNW_END_CLASS)
+		EMBER_UNW_ENDS(UNW_END_CLASS, _)
 	}
 	return EMBER_UNW_PARTIAL;
 }

@@ -53,6 +53,18 @@ _Static_assert(sizeof(struct ember_stack_key) == 48, "ember_stack_key ABI change
 #define EMBER_KEY_KERNEL_LOST (1u << 1)
 /* Off-CPU: the thread was preempted and stayed runnable (not blocked). */
 #define EMBER_KEY_PREEMPTED (1u << 2)
+/* The user stack is the .eh_frame walk's (else frame pointers'), and
+ * how that walk ended when it did not reach the outermost frame. */
+#define EMBER_KEY_USER_CFI (1u << 3)
+#define EMBER_KEY_USER_PARTIAL (1u << 4)   /* callers are missing */
+#define EMBER_KEY_USER_TRUNCATED (1u << 5) /* EMBER_MAX_STACK_DEPTH frames, more above */
+
+/* Which walk takes user stacks (--unwind): set in every collector's
+ * rodata before load. */
+enum ember_unwinder {
+	EMBER_UNWINDER_FP = 0,	/* frame pointers (bpf_get_stack, fp_walk.h) */
+	EMBER_UNWINDER_CFI = 1, /* the .eh_frame tables (unwind_walk.h) */
+};
 
 /* Which blocked states count as off-CPU (--state): the kernel's
  * TASK_INTERRUPTIBLE and TASK_UNINTERRUPTIBLE bits. */
@@ -259,7 +271,8 @@ _Static_assert(sizeof(struct ember_unw_mapping) == 32, "ember_unw_mapping ABI ch
  * worth: COMPLETE (reached the outermost frame), PARTIAL (stopped
  * before it: the frames it has are right, the callers are missing) or
  * TRUNCATED (EMBER_MAX_STACK_DEPTH frames, more above). X-macro: one
- * list for the enum here and the names in userspace.
+ * list for the enum here and the stats rows (unwind_NAME) below; P is
+ * passed through to X, so that the stats list can hand on its own X.
  */
 enum ember_unw_class {
 	EMBER_UNW_COMPLETE = 0,
@@ -267,25 +280,25 @@ enum ember_unw_class {
 	EMBER_UNW_TRUNCATED = 2,
 };
 
-#define EMBER_UNW_ENDS(X)                                                                          \
-	X(STOP_ROW, "stop_row", COMPLETE, "outermost frame (return address undefined)")            \
-	X(RA_ZERO, "ra_zero", COMPLETE, "return address 0")                                        \
-	X(NO_MAPPING, "no_mapping", PARTIAL, "address in no known file mapping (JIT, anon)")       \
-	X(NO_TABLE, "no_table", PARTIAL, "the file's table is not loaded yet")                     \
-	X(INVALID, "invalid", PARTIAL, "no rule for the address (no CFI, or inexpressible)")       \
-	X(BSEARCH, "bsearch", PARTIAL, "row search did not converge (corrupt table)")              \
-	X(READ_FAULT, "read_fault", PARTIAL, "stack memory not readable")                          \
-	X(SP_BACK, "sp_back", PARTIAL, "caller's stack pointer not above the callee's")            \
-	X(REPEATED, "repeated", PARTIAL, "the same frame (ip, sp) twice")                          \
-	X(FP_END, "fp_end", PARTIAL, "frame-pointer code whose rbp is not a frame")                \
-	X(URETPROBE, "uretprobe", PARTIAL, "uretprobe trampoline with no return instance")         \
-	X(DEPTH, "depth", TRUNCATED, "EMBER_MAX_STACK_DEPTH frames")
+#define EMBER_UNW_ENDS(X, P)                                                                       \
+	X(P, STOP_ROW, "stop_row", COMPLETE, "outermost frame (return address undefined)")         \
+	X(P, RA_ZERO, "ra_zero", COMPLETE, "return address 0")                                     \
+	X(P, NO_MAPPING, "no_mapping", PARTIAL, "address in no known file mapping (JIT, anon)")    \
+	X(P, NO_TABLE, "no_table", PARTIAL, "the file's table is not loaded yet")                  \
+	X(P, INVALID, "invalid", PARTIAL, "no rule for the address (no CFI, or inexpressible)")    \
+	X(P, BSEARCH, "bsearch", PARTIAL, "row search did not converge (corrupt table)")           \
+	X(P, READ_FAULT, "read_fault", PARTIAL, "stack memory not readable")                       \
+	X(P, SP_BACK, "sp_back", PARTIAL, "caller's stack pointer not above the callee's")         \
+	X(P, REPEATED, "repeated", PARTIAL, "the same frame (ip, sp) twice")                       \
+	X(P, FP_END, "fp_end", PARTIAL, "frame-pointer code whose rbp is not a frame")             \
+	X(P, URETPROBE, "uretprobe", PARTIAL, "uretprobe trampoline with no return instance")      \
+	X(P, DEPTH, "depth", TRUNCATED, "EMBER_MAX_STACK_DEPTH frames")
 
-#define EMBER_UNW_END_ENUM(id, name, cls, desc) EMBER_UNW_END_##id,
+#define EMBER_UNW_END_ENUM(p, id, name, cls, desc) EMBER_UNW_END_##id,
 // clang-format off
 enum ember_unw_end {
 	EMBER_UNW_END_NONE = 0, /* still walking */
-	EMBER_UNW_ENDS(EMBER_UNW_END_ENUM)
+	EMBER_UNW_ENDS(EMBER_UNW_END_ENUM, _)
 	EMBER_UNW_END_MAX
 };
 // clang-format on
@@ -362,7 +375,12 @@ _Static_assert(sizeof(struct ember_top_thread) == 24, "ember_top_thread ABI chan
 	X(TOP_PROCS_FULL, "top_procs_full", "top: process not counted: process map full")          \
 	X(TOP_BLOCKS_FULL, "top_blocks_full", "top: thread not timed: thread map full")            \
 	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
-	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU")
+	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU") \
+	EMBER_UNW_ENDS(EMBER_UNW_END_STAT, X)
+
+/* How each .eh_frame walk ended: EMBER_STAT_UNW_<end>, in the order of
+ * enum ember_unw_end (EMBER_STAT_UNW_FIRST + end - 1). */
+#define EMBER_UNW_END_STAT(X, id, name, cls, desc) X(UNW_##id, "unwind_" name, "unwind: " desc)
 
 #define EMBER_STAT_ENUM(id, name, desc) EMBER_STAT_##id,
 /* The formatter would join the list and the last value. */
@@ -373,5 +391,6 @@ enum ember_stat {
 };
 // clang-format on
 #undef EMBER_STAT_ENUM
+#define EMBER_STAT_UNW_FIRST EMBER_STAT_UNW_STOP_ROW
 
 #endif

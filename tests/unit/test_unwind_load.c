@@ -361,7 +361,8 @@ static __u64 ends(__u32 end)
 	assert_true(ncpu > 0);
 	v = calloc(ncpu, sizeof(*v));
 	assert_non_null(v);
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.unw_ends), &end, v), 0);
+	end = EMBER_STAT_UNW_FIRST + end - 1;
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(skel->maps.stats), &end, v), 0);
 	for (int i = 0; i < ncpu; i++)
 		sum += v[i];
 	free(v);
