@@ -47,7 +47,7 @@ static struct alloc_collector *alloc_of(struct collector *c)
 	return (struct alloc_collector *)c;
 }
 
-static int alloc_load(struct collector *c, int targets_fd)
+static int alloc_load(struct collector *c, const struct shared_maps *sm)
 {
 	const struct collector_scope *sc = &c->cfg.scope;
 	const struct alloc_config *ac = &c->cfg.alloc;
@@ -73,7 +73,8 @@ static int alloc_load(struct collector *c, int targets_fd)
 		bpf_program__set_autoload(skel->progs.munmap_enter, false);
 		bpf_program__set_autoload(skel->progs.on_exec, false);
 	}
-	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
+	skel->rodata->user_unwinder = sc->unwinder;
+	err = shared_maps__reuse(sm, skel->obj);
 	if (!err)
 		err = alloc_bpf__load(skel);
 	if (err) {

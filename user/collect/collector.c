@@ -9,8 +9,32 @@
 #include "collect/map_batch.h"
 #include "stack/raw_stack.h"
 
+int shared_maps__add(struct shared_maps *sm, const char *name, int fd)
+{
+	if (sm->nr == SHARED_MAPS_MAX)
+		return -E2BIG;
+	sm->map[sm->nr].name = name;
+	sm->map[sm->nr++].fd = fd;
+	return 0;
+}
+
+int shared_maps__reuse(const struct shared_maps *sm, struct bpf_object *obj)
+{
+	for (int i = 0; i < sm->nr; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, sm->map[i].name);
+		int err;
+
+		if (!m)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(m, sm->map[i].fd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 struct collector *collector__new(const struct collector_ops *ops,
-				 const struct collector_config *cfg, int targets_fd)
+				 const struct collector_config *cfg, const struct shared_maps *sm)
 {
 	struct collector *c = calloc(1, ops->size);
 	int err;
@@ -19,7 +43,7 @@ struct collector *collector__new(const struct collector_ops *ops,
 		return NULL;
 	c->ops = ops;
 	c->cfg = *cfg;
-	err = ops->load(c, targets_fd);
+	err = ops->load(c, sm);
 	if (err) {
 		collector__free(c);
 		errno = -err;
@@ -124,17 +148,22 @@ void collector__resolve(struct collector *c, int stacks_fd, const struct ember_s
 	rs->tgid = key->tgid;
 	rs->start_time = key->start_time;
 	rs->comm = b->comm[0] ? b->comm : "[unknown]";
-	/* both of the BPF side's user walks follow frame pointers */
-	rs->unwinder = RAW_UNWIND_FP;
+	rs->unwinder = key->flags & EMBER_KEY_USER_CFI ? RAW_UNWIND_CFI : RAW_UNWIND_FP;
 	/* kernel stacks are taken in the kernel, from the interrupted
 	 * instruction (a sample) or the probe */
 	if (read_stack(stacks_fd, key->kernel_stack, &b->stack))
 		n += add_frames(b->frames + n, &b->stack, RAW_FRAME_KERNEL, false);
 	else if (key->kernel_stack)
 		st->missing_stacks++;
-	if (read_stack(stacks_fd, key->user_stack, &b->stack))
-		n += add_frames(b->frames + n, &b->stack, RAW_FRAME_USER, user_at_return);
-	else if (key->user_stack)
+	if (read_stack(stacks_fd, key->user_stack, &b->stack)) {
+		unsigned int u = add_frames(b->frames + n, &b->stack, RAW_FRAME_USER, user_at_return);
+
+		n += u;
+		if (u && (key->flags & EMBER_KEY_USER_PARTIAL))
+			b->frames[n - 1].flags |= RAW_FRAME_PARTIAL;
+		if (u && (key->flags & EMBER_KEY_USER_TRUNCATED))
+			b->frames[n - 1].flags |= RAW_FRAME_TRUNCATED;
+	} else if (key->user_stack)
 		st->missing_stacks++;
 	rs->frames = b->frames;
 	rs->nr_frames = n;

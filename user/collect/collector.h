@@ -34,6 +34,24 @@ struct collected {
 	__u64 oldest_ns; /* SOURCE_LEAK: age of the oldest block at the end */
 };
 
+/* Maps a collector's object shares with the session's objects, by name:
+ * the targets map, and for the .eh_frame walk its tables and mappings. */
+#define SHARED_MAPS_MAX 8
+struct shared_maps {
+	int nr;
+	struct {
+		const char *name;
+		int fd;
+	} map[SHARED_MAPS_MAX];
+};
+
+/* Add one; -E2BIG when full. */
+int shared_maps__add(struct shared_maps *sm, const char *name, int fd);
+struct bpf_object;
+/* Before obj's load: each of its maps named in sm uses sm's fd. 0 or
+ * -errno; -ENOENT for a name obj does not have. */
+int shared_maps__reuse(const struct shared_maps *sm, struct bpf_object *obj);
+
 /* What attach needs beyond the configuration. */
 struct attach_info {
 	const bool *cpus; /* CPUs to sample, nr_cpus of them */
@@ -69,9 +87,9 @@ struct collector_ops {
 	const char *name;
 	size_t size; /* of the kind's struct, which starts with struct collector */
 	/* Opens, configures (from c->cfg) and loads the skeleton, sharing
-	 * the targets map: 0 or -errno (a message printed for anything but
-	 * a load failure, which the caller reports). */
-	int (*load)(struct collector *c, int targets_fd);
+	 * the session's maps: 0 or -errno (a message printed for anything
+	 * but a load failure, which the caller reports). */
+	int (*load)(struct collector *c, const struct shared_maps *sm);
 	int (*attach)(struct collector *c, const struct attach_info *ai);
 	void (*stop)(struct collector *c, __u64 stop_ns);
 	/* Everything counted, once, after the stop. */
@@ -98,7 +116,7 @@ extern const struct collector_ops alloc_collector_ops;
 /* A collector of ops's kind, configured from cfg and loaded. NULL with
  * errno set. */
 struct collector *collector__new(const struct collector_ops *ops,
-				 const struct collector_config *cfg, int targets_fd);
+				 const struct collector_config *cfg, const struct shared_maps *sm);
 void collector__free(struct collector *c);
 
 static inline const char *collector__name(const struct collector *c)

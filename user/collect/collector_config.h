@@ -22,6 +22,9 @@ struct collector_scope {
 	bool kernel_only;	    /* no user stacks */
 	unsigned int stack_storage; /* unique stacks the stacks map holds */
 	unsigned int max_entries;   /* unique (process, stacks) keys */
+	/* how user stacks are walked (enum ember_unwinder, --unwind); with
+	 * CFI the session shares its unwind tables' maps */
+	unsigned int unwinder;
 };
 
 struct cpu_config {

@@ -29,7 +29,7 @@ static struct cpu_collector *cpu_of(struct collector *c)
  * refill its per-CPU cache from a perf interrupt and drops stacks in
  * bursts (seen at the start of whole-machine profiles).
  */
-static int cpu_load(struct collector *c, int targets_fd)
+static int cpu_load(struct collector *c, const struct shared_maps *sm)
 {
 	const struct collector_scope *sc = &c->cfg.scope;
 	struct cpu_bpf *skel = cpu_bpf__open();
@@ -43,7 +43,8 @@ static int cpu_load(struct collector *c, int targets_fd)
 	skel->rodata->want_kernel = !sc->user_only;
 	bpf_map__set_max_entries(skel->maps.stacks, sc->stack_storage);
 	bpf_map__set_max_entries(skel->maps.counts, sc->max_entries);
-	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
+	skel->rodata->user_unwinder = sc->unwinder;
+	err = shared_maps__reuse(sm, skel->obj);
 	if (!err)
 		err = cpu_bpf__load(skel);
 	if (err) {

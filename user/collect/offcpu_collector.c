@@ -27,7 +27,7 @@ static struct offcpu_collector *offcpu_of(struct collector *c)
  * the runqueue lock, where on-demand allocation cannot refill its cache
  * and fails.
  */
-static int offcpu_load(struct collector *c, int targets_fd)
+static int offcpu_load(struct collector *c, const struct shared_maps *sm)
 {
 	const struct collector_scope *sc = &c->cfg.scope;
 	const struct offcpu_config *oc = &c->cfg.offcpu;
@@ -47,7 +47,8 @@ static int offcpu_load(struct collector *c, int targets_fd)
 	skel->rodata->max_block_ns = oc->max_block_us ? oc->max_block_us * 1000 : ~0ULL;
 	bpf_map__set_max_entries(skel->maps.stacks, sc->stack_storage);
 	bpf_map__set_max_entries(skel->maps.offcpu_counts, sc->max_entries);
-	err = bpf_map__reuse_fd(skel->maps.targets, targets_fd);
+	skel->rodata->user_unwinder = sc->unwinder;
+	err = shared_maps__reuse(sm, skel->obj);
 	if (!err)
 		err = offcpu_bpf__load(skel);
 	if (err) {

@@ -21,6 +21,7 @@ struct session {
 	struct bpf_link *fork_link;
 	struct symbolizer *sym;
 	struct mmap_tracker *tracker;
+	struct shared_maps shared; /* with every collector's object */
 	struct collector *coll[MAX_COLLECTORS];
 	int nr_coll;
 };
@@ -39,6 +40,7 @@ struct session *session__new(const struct session_scope *sc)
 		      strerror(errno));
 		goto fail;
 	}
+	shared_maps__add(&s->shared, "targets", session__targets_fd(s));
 	s->sym = symbolizer__new(NULL);
 	if (!s->sym)
 		goto oom;
@@ -119,7 +121,7 @@ struct collector *session__add_collector(struct session *s, const struct collect
 		errno = E2BIG;
 		return NULL;
 	}
-	c = collector__new(ops, cfg, session__targets_fd(s));
+	c = collector__new(ops, cfg, &s->shared);
 	if (c)
 		s->coll[s->nr_coll++] = c;
 	return c;

@@ -24,9 +24,10 @@ enum raw_frame_flags {
 	/* addr is a return address (it points after the call), not the
 	 * instruction the thread was at */
 	RAW_FRAME_RETURN_ADDR = 1 << 0,
-	/* the unwinder could not read past this frame (none says so yet: the
-	 * BPF walks store addresses only) */
-	RAW_FRAME_READ_ERROR = 1 << 1,
+	/* the unwinder stopped after this frame short of the outermost one
+	 * (no table or mapping for the caller, a fault, a bad rule): the
+	 * frames are right, their callers missing */
+	RAW_FRAME_PARTIAL = 1 << 1,
 	RAW_FRAME_TRUNCATED = 1 << 2, /* the unwinder stopped after it at its depth limit */
 };
 
@@ -36,6 +37,9 @@ enum raw_unwinder {
 	/* Frame pointers: bpf_get_stack's walk of user stacks, and ember's own
 	 * walk from a uprobe's registers (allocations). */
 	RAW_UNWIND_FP,
+	/* The .eh_frame tables (bpf/unwind_walk.h), which say themselves
+	 * where a walk fell short (RAW_FRAME_PARTIAL, RAW_FRAME_TRUNCATED). */
+	RAW_UNWIND_CFI,
 };
 
 /* RAW_FRAME_INTERP.native: no native frame of this stack stands for it */

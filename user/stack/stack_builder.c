@@ -235,11 +235,11 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	}
 	n = 1;
 
-	/* What the unwinder may have lost is its own business. */
-	if (rs->unwinder == RAW_UNWIND_FP) {
+	/* What the unwinder may have lost is its own business: the table
+	 * walk marks it, the frame-pointer walk's is inferred. */
+	if (rs->unwinder == RAW_UNWIND_FP)
 		lost = unwind_fp__losses(sb->sym, rs);
-		kskip = unwind_fp__probe_frames(sb->sym, rs);
-	}
+	kskip = unwind_fp__probe_frames(sb->sym, rs);
 	if (has_interp)
 		add_interp_run(sb, rs, RAW_FRAME_NO_NATIVE, &n);
 	/* frames root to leaf: the list is leaf first */
@@ -248,6 +248,8 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 
 		if (rf->flags & RAW_FRAME_TRUNCATED)
 			sb->st.truncated_depth++;
+		if (rf->flags & RAW_FRAME_PARTIAL)
+			lost |= UNWIND_FP_BEFORE_ENTRY;
 		if (rf->kind == RAW_FRAME_INTERP || k < kskip)
 			continue;
 		if (sb->replaced[k]) {
