@@ -34,6 +34,9 @@ enum {
 	OPT_MAX_LIVE,
 	OPT_INTERVAL,
 	OPT_SUMMARY,
+	OPT_UNWIND,
+	OPT_CALL_GRAPH,
+	OPT_UNWIND_MEMORY,
 };
 
 static const struct option_spec record_specs[] = {
@@ -89,6 +92,16 @@ static const struct option_spec record_specs[] = {
 	  "default: from the -o extension (.folded .txt .svg\n"
 	  ".pb.gz .pb .pprof .json), else folded" },
 	{ 'C', "cpu", "CPUS", "sample only these CPUs, e.g. 0,2-3" },
+	{ OPT_UNWIND, "unwind", "MODE",
+	  "how user stacks are walked: auto (default: by the\n"
+	  "files' .eh_frame tables, so code without frame\n"
+	  "pointers unwinds completely; frame pointers if the\n"
+	  "tables cannot be set up), cfi (the tables, or\n"
+	  "fail) or fp (frame pointers only)" },
+	{ OPT_CALL_GRAPH, "call-graph", "MODE", "perf's spelling: fp, or dwarf (--unwind cfi)" },
+	{ OPT_UNWIND_MEMORY, "unwind-memory", "MB",
+	  "memory for the unwind tables (default 64); files\n"
+	  "past it are walked as far as their caller, counted" },
 	{ OPT_USER_ONLY, "user-only", NULL, "user stacks only" },
 	{ OPT_KERNEL_ONLY, "kernel-only", NULL, "sample only kernel code, kernel stacks only" },
 	{ OPT_PER_PID, "per-pid", NULL, "root frame is name-PID instead of name" },
@@ -174,6 +187,8 @@ void record_opts__defaults(struct record_opts *o)
 	o->max_entries = cc.scope.max_entries;
 	o->max_live = cc.alloc.max_live;
 	o->interval = 1.0;
+	o->unwind = UNWIND_AUTO;
+	o->unwind_memory_mb = UNWIND_MEMORY_DEFAULT_MB;
 }
 
 struct record_parse {
@@ -328,6 +343,31 @@ static int record_handle(const struct options *cmd, int key, const char *arg, vo
 			o->stack_storage = v;
 		else
 			o->max_entries = v;
+		break;
+	case OPT_UNWIND:
+		if (!strcmp(arg, "auto"))
+			o->unwind = UNWIND_AUTO;
+		else if (!strcmp(arg, "cfi"))
+			o->unwind = UNWIND_CFI;
+		else if (!strcmp(arg, "fp"))
+			o->unwind = UNWIND_FP;
+		else
+			return options__error(cmd, "bad --unwind '%s': give auto, cfi or fp", arg);
+		break;
+	case OPT_CALL_GRAPH:
+		/* perf's "dwarf[,SIZE]" and "fp"; the tables need no size */
+		if (!strcmp(arg, "fp"))
+			o->unwind = UNWIND_FP;
+		else if (!strncmp(arg, "dwarf", 5) && (!arg[5] || arg[5] == ','))
+			o->unwind = UNWIND_CFI;
+		else
+			return options__error(cmd, "bad --call-graph '%s': give fp or dwarf", arg);
+		break;
+	case OPT_UNWIND_MEMORY:
+		if (number__ulong(arg, 1, 1u << 16, &v))
+			return options__error(
+			    cmd, "bad --unwind-memory '%s': give megabytes from 1 to 65536", arg);
+		o->unwind_memory_mb = v;
 		break;
 	case OPT_HELP:
 		return OPTIONS_HELP;

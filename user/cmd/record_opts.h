@@ -23,6 +23,8 @@ struct record_opts {
 	bool all, user_only, kernel_only, per_pid, stats;
 	unsigned int stack_storage; /* unique stacks per collector */
 	unsigned int max_entries;   /* unique (process, stacks) keys per collector */
+	unsigned int unwind;	    /* enum unwind_mode */
+	unsigned long unwind_memory_mb;
 	/* off-CPU */
 	__u64 min_block_us, max_block_us; /* max 0: no limit */
 	__u32 state_mask;		  /* EMBER_STATE_* */

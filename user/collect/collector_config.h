@@ -11,6 +11,17 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+/* --unwind: how user stacks are walked. */
+enum unwind_mode {
+	UNWIND_AUTO = 0, /* the .eh_frame tables, or frame pointers when they cannot be set up */
+	UNWIND_CFI,	 /* the tables, or fail */
+	UNWIND_FP,	 /* frame pointers only */
+};
+
+/* The tables' memory by default: the anchor's sizing for a server with
+ * big libraries mapped (a minimal machine needs ~1 MB). */
+#define UNWIND_MEMORY_DEFAULT_MB 64
+
 /* Which threads and which stacks. */
 struct collector_scope {
 	__u32 tid;	   /* one thread (-t), 0 for none */
@@ -22,8 +33,8 @@ struct collector_scope {
 	bool kernel_only;	    /* no user stacks */
 	unsigned int stack_storage; /* unique stacks the stacks map holds */
 	unsigned int max_entries;   /* unique (process, stacks) keys */
-	/* how user stacks are walked (enum ember_unwinder, --unwind); with
-	 * CFI the session shares its unwind tables' maps */
+	/* how user stacks are walked (enum ember_unwinder): set by the
+	 * session, which shares its unwind tables' maps with CFI */
 	unsigned int unwinder;
 };
 
