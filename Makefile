@@ -127,7 +127,14 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libember.a | $(OUTPUT)/tests $(SKELS
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -Ibpf -MMD -MP $(ALL_LDFLAGS) $< $(OUTPUT)/libember.a \
 		$(LIBS) -lcmocka -o $@
 
-# Workloads keep frame pointers so user stacks unwind through them.
+# The unwinding workloads are built as distributions build: -O2, no
+# frame pointers, so only the .eh_frame tables give their stacks.
+$(OUTPUT)/workloads/nofp_%: tests/workloads/nofp_%.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -fomit-frame-pointer -Wall -Wextra -MMD -MP $< -o $@ -lpthread -lm
+
+# The other workloads keep frame pointers so user stacks unwind through them
+# with --unwind fp too.
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O1 -fno-omit-frame-pointer -fno-inline -Wall -Wextra -MMD -MP \

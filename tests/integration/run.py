@@ -935,12 +935,14 @@ def main():
     suite.addTests(loader.loadTestsFromModule(test_hostile))
     import test_robust
     suite.addTests(loader.loadTestsFromModule(test_robust))
+    import test_unwind
+    suite.addTests(loader.loadTestsFromModule(test_unwind))
     if os.geteuid() != 0:
         print("SKIP: every integration test: not root (ember needs CAP_BPF and CAP_PERFMON)")
         print("integration: 0 passed, 0 failed, %d skipped" % suite.countTestCases())
         return 0
     missing = [p for p in [EMBER] + [wl(n) for n in ("burn_ab", "short_lived", "forker",
-                                                     "spinner", "threads")]
+                                                     "spinner", "threads", "nofp_work")]
                if not os.access(p, os.X_OK)]
     if missing:
         print("FAIL: missing executables (run make): %s" % " ".join(missing))

@@ -497,6 +497,9 @@ int record__main(int argc, char **argv)
 	    .follow_forks = o->cmd != NULL,
 	    /* -p and -- CMD: what the fork hook adds to the filter too */
 	    .tracker_reads_filter = !o->all && !o->tid,
+	    .unwind = o->unwind,
+	    .unwind_memory = (__u64)o->unwind_memory_mb << 20,
+	    .tid = o->tid,
 	});
 	if (!r.s)
 		goto cleanup;

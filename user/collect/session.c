@@ -10,6 +10,7 @@
 #include "collect/session.h"
 #include "symbolize/symbolizer.h"
 #include "collect/targets.h"
+#include "collect/unwinder.h"
 #include "targets.skel.h"
 
 /* record runs three at most (cpu, offcpu, alloc), top one */
@@ -21,10 +22,41 @@ struct session {
 	struct bpf_link *fork_link;
 	struct symbolizer *sym;
 	struct mmap_tracker *tracker;
+	struct unwinder *unw;	   /* NULL: frame pointers */
 	struct shared_maps shared; /* with every collector's object */
 	struct collector *coll[MAX_COLLECTORS];
 	int nr_coll;
 };
+
+/* The .eh_frame walk's tables and mappings, before any collector loads:
+ * each shares them. --unwind auto goes on with frame pointers without. */
+static int start_unwinder(struct session *s)
+{
+	const struct session_scope *sc = &s->sc;
+	struct unwinder_opts uo = {
+		.mode = sc->all	  ? EMBER_FILTER_ALL
+			: sc->tid ? EMBER_FILTER_TID
+				  : EMBER_FILTER_TGID,
+		.targets_fd = session__targets_fd(s),
+		.memory = sc->unwind_memory ? sc->unwind_memory
+					    : (__u64)UNWIND_MEMORY_DEFAULT_MB << 20,
+	};
+
+	if (sc->tid && targets__tgid_of(sc->tid, &uo.target_tgid))
+		uo.target_tgid = sc->tid;
+	s->unw = unwinder__new(&uo);
+	if (!s->unw) {
+		if (sc->unwind == UNWIND_CFI)
+			return -1;
+		p_warn("user stacks follow frame pointers only (--unwind fp)");
+		return 0;
+	}
+	if (unwinder__share(s->unw, &s->shared)) {
+		p_err("too many shared maps");
+		return -1;
+	}
+	return 0;
+}
 
 struct session *session__new(const struct session_scope *sc)
 {
@@ -41,6 +73,8 @@ struct session *session__new(const struct session_scope *sc)
 		goto fail;
 	}
 	shared_maps__add(&s->shared, "targets", session__targets_fd(s));
+	if (sc->unwind != UNWIND_FP && start_unwinder(s))
+		goto fail; /* printed why */
 	s->sym = symbolizer__new(NULL);
 	if (!s->sym)
 		goto oom;
@@ -68,6 +102,7 @@ void session__free(struct session *s)
 	for (int i = 0; i < s->nr_coll; i++)
 		collector__free(s->coll[i]);
 	bpf_link__destroy(s->fork_link);
+	unwinder__free(s->unw);
 	mmap_tracker__free(s->tracker);
 	symbolizer__free(s->sym);
 	targets_bpf__destroy(s->targets);
@@ -77,6 +112,16 @@ void session__free(struct session *s)
 int session__targets_fd(const struct session *s)
 {
 	return bpf_map__fd(s->targets->maps.targets);
+}
+
+unsigned int session__unwinder(const struct session *s)
+{
+	return s->unw ? EMBER_UNWINDER_CFI : EMBER_UNWINDER_FP;
+}
+
+struct unwinder *session__unwind(const struct session *s)
+{
+	return s->unw;
 }
 
 struct symbolizer *session__symbolizer(const struct session *s)
@@ -115,13 +160,16 @@ void session__clear_filter(struct session *s)
 struct collector *session__add_collector(struct session *s, const struct collector_ops *ops,
 					 const struct collector_config *cfg)
 {
+	struct collector_config own;
 	struct collector *c;
 
 	if (s->nr_coll == MAX_COLLECTORS) {
 		errno = E2BIG;
 		return NULL;
 	}
-	c = collector__new(ops, cfg, &s->shared);
+	own = *cfg;
+	own.scope.unwinder = session__unwinder(s);
+	c = collector__new(ops, &own, &s->shared);
 	if (c)
 		s->coll[s->nr_coll++] = c;
 	return c;
@@ -182,4 +230,6 @@ void session__stop(struct session *s, __u64 stop_ns)
 void session__read_stats(const struct session *s, __u64 *stats)
 {
 	collector__add_stats(bpf_map__fd(s->targets->maps.stats), stats);
+	if (s->unw)
+		unwinder__read_stats(s->unw, stats);
 }

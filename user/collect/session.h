@@ -25,6 +25,10 @@ struct session_scope {
 	/* the tracker also follows what the BPF filter holds (the fork hook's
 	 * children); else only the processes added */
 	bool tracker_reads_filter;
+	/* how user stacks are walked (enum unwind_mode; 0: auto) */
+	unsigned int unwind;
+	__u64 unwind_memory; /* bytes for the tables; 0: the default */
+	__u32 tid;	     /* -t: the one thread profiled, else 0 */
 };
 
 /* How session__add_target takes a process. */
@@ -40,6 +44,11 @@ struct session *session__new(const struct session_scope *sc);
 void session__free(struct session *s);
 
 int session__targets_fd(const struct session *s);
+/* The user unwinder the collectors get (enum ember_unwinder): CFI unless
+ * --unwind fp, or auto found the tables could not be set up. */
+unsigned int session__unwinder(const struct session *s);
+/* The tables' builder (NULL without CFI), for its figures. */
+struct unwinder *session__unwind(const struct session *s);
 struct symbolizer *session__symbolizer(const struct session *s);
 struct mmap_tracker *session__tracker(const struct session *s);
 

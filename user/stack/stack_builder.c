@@ -209,7 +209,9 @@ static bool count_interp(struct stack_builder *sb, const struct raw_stack *rs)
 
 int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, const int64_t *values)
 {
-	unsigned int n = 0, need = 2 + rs->nr_frames + (rs->marker ? 1 : 0);
+	/* the outermost frame: a walk that fell short of it says so there */
+	bool partial = rs->nr_frames && (rs->frames[rs->nr_frames - 1].flags & RAW_FRAME_PARTIAL);
+	unsigned int n = 0, need = 3 + rs->nr_frames + (rs->marker ? 1 : 0);
 	unsigned int kskip = 0, lost = 0;
 	bool has_interp;
 	int err;
@@ -240,6 +242,15 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 	if (rs->unwinder == RAW_UNWIND_FP)
 		lost = unwind_fp__losses(sb->sym, rs);
 	kskip = unwind_fp__probe_frames(sb->sym, rs);
+	/* A stack the table walk could not finish hangs under one marker, not
+	 * under whichever frame it stopped at, so a flame graph shows the
+	 * incomplete stacks as such. */
+	if (partial) {
+		memset(&sb->frames[n], 0, sizeof(sb->frames[n]));
+		sb->frames[n].kind = FRAME_MARKER;
+		sb->frames[n].name = "[partial]";
+		n++;
+	}
 	if (has_interp)
 		add_interp_run(sb, rs, RAW_FRAME_NO_NATIVE, &n);
 	/* frames root to leaf: the list is leaf first */
