@@ -21,6 +21,7 @@ LAYERS = [
     "profile",    # the profile model and what is computed from it
     "format",     # the model to and from folded, SVG, pprof, JSON
     "symbolize",  # processes' mappings, ELF, kallsyms: addresses to names
+    "unwind",     # .eh_frame unwinding: tables, and the BPF address maps
     "stack",      # raw stacks from BPF to named frames; the unwinders' rules
     "collect",    # BPF programs loaded, attached and read; the session
     "top",        # ember top's live view
