@@ -100,6 +100,10 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
+# The unwinder's map owner allocates ids and slots with fetching atomics
+# (__sync_fetch_and_add's result), which need BPF ISA v3 (kernel 5.12+).
+$(OUTPUT)/bpf/unwind_maps.bpf.o: BPF_CFLAGS += -mcpu=v3
+
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@

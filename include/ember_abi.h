@@ -266,6 +266,82 @@ _Static_assert(sizeof(struct ember_unw_mapping) == 32, "ember_unw_mapping ABI ch
 /* The file's table is not loaded yet (being built): stacks stop there. */
 #define EMBER_UNW_FILE_PENDING 0xffffffffu
 
+/* ember_unw_mapping.flags: the mapping is the vDSO, which has no file:
+ * its file_idx is the one shared vDSO table (userspace builds it from
+ * its own vDSO, the same kernel's image). */
+#define EMBER_UNW_MAP_VDSO (1u << 0)
+
+/*
+ * A file as BPF knows it, the key of unw_inodes (bpf/unwind_maps.bpf.h)
+ * whose value is the file's __u32 file_idx: dev is the kernel's
+ * encoding of inode->i_sb->s_dev (major << 20 | minor; /proc/PID/maps
+ * prints major:minor in hex, stat() encodes them differently), ino the
+ * inode number. The vDSO is {0, 0}: no file system has device 0:0.
+ */
+struct ember_unw_inode {
+	__u64 dev;
+	__u64 ino;
+};
+_Static_assert(sizeof(struct ember_unw_inode) == 16, "ember_unw_inode ABI changed");
+
+/* The kernel's dev_t layout (MINORBITS in include/linux/kdev_t.h). */
+#define EMBER_KDEV_MINOR_BITS 20
+
+/*
+ * The unw_events ringbuf: a file seen for the first time, once per
+ * (dev, ino) however many processes map it, with the mapping it was
+ * seen in, so that userspace can open /proc/TGID/map_files/START-END
+ * (checking dev and ino on the opened file: the path is the target's)
+ * and build the table for file_idx.
+ */
+enum ember_unw_event_kind {
+	EMBER_UNW_EV_NEW_FILE = 1,
+};
+
+struct ember_unw_event {
+	__u32 kind; /* enum ember_unw_event_kind */
+	__u32 tgid;
+	__u64 start; /* the mapping: [start, end) at file offset pgoff */
+	__u64 end;
+	__u64 pgoff;
+	__u64 dev; /* as in ember_unw_inode */
+	__u64 ino;
+	__u32 file_idx;
+	__u32 flags; /* EMBER_UNW_MAP_* */
+};
+_Static_assert(sizeof(struct ember_unw_event) == 56, "ember_unw_event ABI changed");
+
+/*
+ * The address maps' outcome counters (bpf/unwind_maps.bpf.c, its
+ * unw_stats map), apart from EMBER_BPF_STATS until the loss table's
+ * tests make room for more sources. X-macro: id, name, description.
+ */
+#define EMBER_UNW_MAP_STATS(X)                                                                     \
+	X(MAPS_ADDED, "unw_maps_added", "unwind: executable mappings entered in the trie")         \
+	X(MAPS_REMOVED, "unw_maps_removed", "unwind: mappings removed (munmap, exec, exit)")       \
+	X(NEW_FILES, "unw_new_files", "unwind: files seen for the first time (table wanted)")      \
+	X(TRIE_FULL, "unw_trie_full", "unwind: mapping lost: trie insert failed (full)")           \
+	X(TRIE_STALE, "unw_trie_stale", "unwind: prefix to delete was not in the trie")            \
+	X(TOO_LARGE, "unw_too_large", "unwind: mapping over 64 prefixes, covered in part")         \
+	X(REGIONS_FULL, "unw_regions_full", "unwind: mapping lost: region map full")               \
+	X(FILES_FULL, "unw_files_full", "unwind: mapping without table: file ids exhausted")       \
+	X(INODES_FULL, "unw_inodes_full", "unwind: mapping without table: inode map full")         \
+	X(EVENTS_FULL, "unw_events_full", "unwind: mapping without table: event ring full")        \
+	X(FIND_VMA, "unw_find_vma", "unwind: mapping lost: bpf_find_vma failed")                   \
+	X(CARVE_LIMIT, "unw_carve_limit", "unwind: range walk cut short (mappings missed)")        \
+	X(PARENT_FULL, "unw_parent_full", "unwind: forked child not linked: parent map full")      \
+	X(PENDING_FULL, "unw_pending_full", "unwind: mmap/mprotect untracked: thread map full")    \
+	X(BUSY, "unw_busy", "unwind: mapping change lost: CPU's scratch in use (preempted)")
+
+#define EMBER_UNW_MAP_STAT_ENUM(id, name, desc) EMBER_UNW_MAP_STAT_##id,
+// clang-format off
+enum ember_unw_map_stat {
+	EMBER_UNW_MAP_STATS(EMBER_UNW_MAP_STAT_ENUM)
+	EMBER_UNW_MAP_STAT_MAX
+};
+// clang-format on
+#undef EMBER_UNW_MAP_STAT_ENUM
+
 /*
  * Why a walk ended, one counter each; the class says what the stack is
  * worth: COMPLETE (reached the outermost frame), PARTIAL (stopped

@@ -21,7 +21,7 @@ LAYERS = [
     "profile",    # the profile model and what is computed from it
     "format",     # the model to and from folded, SVG, pprof, JSON
     "symbolize",  # processes' mappings, ELF, kallsyms: addresses to names
-    "unwind",     # unwind tables from .eh_frame / .debug_frame for the BPF walker
+    "unwind",     # .eh_frame unwinding: the tables, their store, the BPF address maps
     "stack",      # raw stacks from BPF to named frames; the unwinders' rules
     "collect",    # BPF programs loaded, attached and read; the session
     "top",        # ember top's live view
