@@ -6,8 +6,8 @@
  *   global ARRAYs that userspace sizes before load and fills through
  *   mmap (BPF_F_MMAPABLE); a file's part is given by its ember_unw_file.
  * - unw_files: the ember_unw_file of each file_idx.
- * - unw_maps: per process, which file an address is in (an LPM trie, so
- *   BPF itself can add the mappings of a new process at exec and mmap).
+ * - unw_maps, unw_parent: per process, which file an address is in
+ *   (unwind_maps.bpf.h; unwind_maps.bpf.c keeps them).
  * - unw_states: the walk's state, per CPU and per program kind.
  * How the walks ended is counted in the stats map (EMBER_STAT_UNW_*).
  *
@@ -23,6 +23,8 @@
 #include <bpf/bpf_core_read.h>
 #include "ember_abi.h"
 #include "stats.bpf.h"
+#include "unwind_maps.bpf.h"
+#include "unwind_prefix.h"
 
 /* Both sized by userspace before load (bpf_map__set_max_entries). */
 struct {
@@ -59,26 +61,26 @@ struct {
 	__type(value, struct ember_unw_file);
 } unw_files SEC(".maps");
 
-/* ~6 prefixes per executable mapping (aligned power-of-two blocks) */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
-	__type(key, struct ember_unw_map_key);
-	__type(value, struct ember_unw_mapping);
-} unw_maps SEC(".maps");
-
 
 /* ---- the hooks unwind_walk.h reads through ---- */
 
+/* The mapping holding addr in process tgid, or in the process a forked
+ * child (not exec'd yet) took its memory from: the child's own mappings
+ * appear only as it changes them. */
 static __always_inline const struct ember_unw_mapping *unw_mapping(__u32 tgid, __u64 addr)
 {
-	struct ember_unw_map_key key = {
-		.prefixlen = 32 + 64,
-		.tgid_be = bpf_htonl(tgid),
-		.addr_be = bpf_cpu_to_be64(addr),
-	};
+	struct ember_unw_map_key key;
+	const struct ember_unw_mapping *m;
+	__u32 *parent;
 
+	unw_prefix_lookup_key(tgid, addr, &key);
+	m = bpf_map_lookup_elem(&unw_maps, &key);
+	if (m)
+		return m;
+	parent = bpf_map_lookup_elem(&unw_parent, &tgid);
+	if (!parent)
+		return NULL;
+	unw_prefix_lookup_key(*parent, addr, &key);
 	return bpf_map_lookup_elem(&unw_maps, &key);
 }
 
