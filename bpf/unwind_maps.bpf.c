@@ -45,9 +45,8 @@ const volatile __u64 max_files = 1;   /* file ids: the walker's files array size
 /* Slots a process's exit walks at most: regions ever added to it (a
  * dlopen/dlclose loop adds one each time). */
 #define UNW_MAX_SLOTS (1u << 20)
-/* Regions one munmap range walk removes within one VMA, and VMAs visited. */
+/* Trie lookups a range walk makes within one VMA. */
 #define UNW_CARVE_STEPS 8
-#define UNW_CARVE_VMAS 64
 
 /* open-coded VMA iterator (kernel/bpf/task_iter.c, 6.7+) */
 extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struct *task,
@@ -419,68 +418,88 @@ __noinline int unw_vma_add(__u32 tgid, struct unw_vma *v, __u32 vdso)
 	}
 }
 
+/* What a range walk takes out: [a, b) of tgid, and the range just
+ * mapped that has no region yet (empty for unmaps). */
+struct unw_carve_args {
+	__u64 a, b;
+	__u64 hole_lo, hole_hi;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/*
+ * The regions in [x, vend), one VMA's part of the range: a trie lookup
+ * finds the region holding x, which is removed, what of it lies outside
+ * [a, b) entered again, and the walk goes on from its end; a miss steps a
+ * page, or past the hole. A global function: verified once, not once
+ * per VMA the caller's iterator loop might visit.
+ */
+__noinline int unw_carve_vma(const struct unw_carve_args *c, __u64 x, __u64 vend)
+{
+	struct ember_unw_mapping cp, part;
+	struct ember_unw_map_key key;
+
+	if (!c)
+		return 0;
+	for (int i = 0; i < UNW_CARVE_STEPS && x < vend; i++) {
+		const struct ember_unw_mapping *m;
+
+		unw_prefix_lookup_key(c->tgid, x, &key);
+		m = bpf_map_lookup_elem(&unw_maps, &key);
+		if (!m || m->start > x || m->end <= x) {
+			/* not entered: just mapped, or a failed insert */
+			x = x >= c->hole_lo && x < c->hole_hi ? c->hole_hi : x + UNW_PAGE;
+			continue;
+		}
+		cp = *m;
+		x = cp.end;
+		unw_region_remove(c->tgid, cp.start);
+		if (cp.start < c->a) { /* what stays below the range */
+			part = cp;
+			part.end = c->a;
+			unw_region_insert(c->tgid, &part);
+		}
+		if (cp.end > c->b) { /* and above it */
+			part = cp;
+			part.start = c->b;
+			part.pgoff = cp.pgoff + (c->b - cp.start);
+			unw_region_insert(c->tgid, &part);
+		}
+	}
+	if (x < vend)
+		unw_stat(EMBER_UNW_MAP_STAT_CARVE_LIMIT);
+	return 0;
+}
+
 /*
  * Take [a, b) out of tgid's regions: every region it overlaps is removed
  * and what lies outside [a, b) entered again. The regions are found
  * through the current task's VMAs in the range that are executable file
  * code (they exist: this runs before an unmap, or after a map that may
  * have merged a VMA with a neighbour entered before), then through the
- * trie within each one, region by region: a miss steps a page, or past
- * [hole_lo, hole_hi), the range just mapped that has no region yet. The
- * caller checked a < b.
+ * trie within each (unw_carve_vma). The caller checked a < b.
  */
 __noinline int unw_carve(__u32 tgid, __u64 a, __u64 b, __u64 hole_lo, __u64 hole_hi)
 {
+	struct unw_carve_args c = {
+		.a = a, .b = b, .hole_lo = hole_lo, .hole_hi = hole_hi, .tgid = tgid
+	};
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct bpf_iter_task_vma it;
 	struct vm_area_struct *vma;
-	int nvma = 0;
 
+	/* no count of VMAs: the iterator ends by itself, and a counter
+	 * compared with a bound would keep the verifier from seeing that
+	 * one iteration's state is another's (it would verify every one) */
 	bpf_iter_task_vma_new(&it, task, a);
 	while ((vma = bpf_iter_task_vma_next(&it))) {
-		__u64 x, vend;
+		__u64 vs = vma->vm_start, ve = vma->vm_end;
 
-		if (vma->vm_start >= b)
+		if (vs >= b)
 			break;
-		if (++nvma > UNW_CARVE_VMAS) {
-			unw_stat(EMBER_UNW_MAP_STAT_CARVE_LIMIT);
-			break;
-		}
 		if (!(vma->vm_flags & UNW_VM_EXEC) || !vma->vm_file)
 			continue;
-		x = vma->vm_start > a ? vma->vm_start : a;
-		vend = vma->vm_end < b ? vma->vm_end : b;
-		for (int i = 0; i < UNW_CARVE_STEPS && x < vend; i++) {
-			struct ember_unw_map_key key;
-			const struct ember_unw_mapping *m;
-			struct ember_unw_mapping cp;
-
-			unw_prefix_lookup_key(tgid, x, &key);
-			m = bpf_map_lookup_elem(&unw_maps, &key);
-			if (!m || m->start > x || m->end <= x) {
-				/* not entered: just mapped, or a failed insert */
-				x = x >= hole_lo && x < hole_hi ? hole_hi : x + UNW_PAGE;
-				continue;
-			}
-			cp = *m;
-			x = cp.end;
-			unw_region_remove(tgid, cp.start);
-			if (cp.start < a) { /* what stays below the range */
-				struct ember_unw_mapping lo = cp;
-
-				lo.end = a;
-				unw_region_insert(tgid, &lo);
-			}
-			if (cp.end > b) { /* and above it */
-				struct ember_unw_mapping hi = cp;
-
-				hi.start = b;
-				hi.pgoff = cp.pgoff + (b - cp.start);
-				unw_region_insert(tgid, &hi);
-			}
-		}
-		if (x < vend)
-			unw_stat(EMBER_UNW_MAP_STAT_CARVE_LIMIT);
+		unw_carve_vma(&c, vs > a ? vs : a, ve < b ? ve : b);
 	}
 	bpf_iter_task_vma_destroy(&it);
 	return 0;

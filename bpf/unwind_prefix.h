@@ -39,34 +39,24 @@
 /* The tgid's 32 bits come before the address in the key. */
 #define UNW_PREFIX_TGID_BITS 32
 
-/* floor(log2(x)) for x > 0, without loops or clz (BPF has neither). */
+/*
+ * floor(log2(x)) for x > 0, without clz (BPF has none) and without
+ * branches: each branch would double the states the verifier tracks
+ * through the key loop. Smear the top bit down, then count the ones.
+ */
 static __always_inline __u32 unw_prefix_log2(__u64 x)
 {
-	__u32 r = 0;
-
-	if (x >> 32) {
-		x >>= 32;
-		r += 32;
-	}
-	if (x >> 16) {
-		x >>= 16;
-		r += 16;
-	}
-	if (x >> 8) {
-		x >>= 8;
-		r += 8;
-	}
-	if (x >> 4) {
-		x >>= 4;
-		r += 4;
-	}
-	if (x >> 2) {
-		x >>= 2;
-		r += 2;
-	}
-	if (x >> 1)
-		r += 1;
-	return r;
+	x |= x >> 1;
+	x |= x >> 2;
+	x |= x >> 4;
+	x |= x >> 8;
+	x |= x >> 16;
+	x |= x >> 32;
+	/* popcount, SWAR */
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (__u32)((x * 0x0101010101010101ULL) >> 56) - 1;
 }
 
 /* log2 of the size of the block at cur, for cur < end. */

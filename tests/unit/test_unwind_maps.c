@@ -8,6 +8,8 @@
  */
 #include "elf_fixtures.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <endian.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -499,9 +501,161 @@ static void test_seeded(void **state)
 				     events[i].ino == events[j].ino);
 	assert_int_equal(unwind_maps__files_used(um), nr_events);
 	check_devs(a.pid);
-	fix_quit(&a);
-	assert_int_equal(count_keys(fds.maps, a.pid), 0);
 	unwind_maps__free(um);
+
+	/* the same by the targets map: its processes are the ones seeded */
+	{
+		struct targets_bpf *tg = targets__load(true);
+		__u32 key = a.pid;
+		__u8 one = 1;
+
+		assert_non_null(tg);
+		assert_int_equal(bpf_map_update_elem(bpf_map__fd(tg->maps.targets), &key, &one, 0),
+				 0);
+		o.mode = EMBER_FILTER_TGID;
+		o.targets_fd = bpf_map__fd(tg->maps.targets);
+		nseen = nr_events = 0;
+		um = unwind_maps__new(&o);
+		assert_non_null(um);
+		assert_int_equal(unwind_maps__seeding(um)->procs, 1);
+		unwind_maps__fds(um, &fds);
+		check_process(fds.maps, a.pid, seen, &nseen);
+		fix_quit(&a);
+		assert_int_equal(count_keys(fds.maps, a.pid), 0);
+		unwind_maps__free(um);
+		targets_bpf__destroy(tg);
+	}
+}
+
+/* run_time_ns and run_cnt of the owner's programs, by name. */
+#define MAX_PROGS 16
+struct costs {
+	const char *name[MAX_PROGS];
+	__u64 ns[MAX_PROGS], cnt[MAX_PROGS];
+	int n;
+};
+
+static void costs_read(struct unwind_maps *um, struct costs *c)
+{
+	const char *name;
+	int fd;
+
+	c->n = 0;
+	for (int i = 0; i < MAX_PROGS && unwind_maps__prog(um, i, &fd, &name); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+		c->name[i] = name;
+		c->ns[i] = info.run_time_ns;
+		c->cnt[i] = info.run_cnt;
+		c->n++;
+	}
+}
+
+/* Prints what each program cost since *before (runs it had), *before
+ * moved on; returns the runs of the program called must. */
+static __u64 costs_print(struct unwind_maps *um, struct costs *before, const char *phase,
+			 const char *must)
+{
+	struct costs now;
+	__u64 runs = 0;
+
+	costs_read(um, &now);
+	for (int i = 0; i < now.n; i++) {
+		__u64 cnt = now.cnt[i] - before->cnt[i], ns = now.ns[i] - before->ns[i];
+
+		if (!strcmp(now.name[i], must))
+			runs = cnt;
+		if (cnt)
+			printf("# %-14s %-20s %7llu runs %8.2f us/run\n", phase, now.name[i],
+			       (unsigned long long)cnt, ns / 1e3 / cnt);
+	}
+	*before = now;
+	return runs;
+}
+
+/*
+ * What the hooks cost (bpf_stats, as `sysctl kernel.bpf_stats_enabled=1`
+ * gives), phase by phase: this process maps and unmaps anonymous memory
+ * (the common case the hooks must pass cheaply), maps the blob as code
+ * and unmaps it, and runs /bin/true (exec: exe, ld.so, vDSO; its mmaps
+ * of libc; its exit). Figures printed, runs and cleanup checked.
+ */
+static void test_cost(void **state)
+{
+	struct unwind_maps_opts o = { .mode = EMBER_FILTER_ALL };
+	__u64 stats[EMBER_UNW_MAP_STAT_MAX] = {};
+	struct unwind_maps_fds fds;
+	struct unwind_maps *um;
+	struct costs c;
+	int sfd, fd, st;
+	enum {
+		N = 2000,
+		EXECS = 200
+	};
+	pid_t kids[EXECS];
+
+	(void)state;
+	if (geteuid() != 0) {
+		printf("# live unwind maps test needs root\n");
+		skip();
+	}
+	sfd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	assert_true(sfd >= 0);
+	um = unwind_maps__new(&o);
+	assert_non_null(um);
+	for (int i = 0;; i++) { /* what the verifier went through, per program */
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		const char *name;
+
+		if (!unwind_maps__prog(um, i, &fd, &name))
+			break;
+		assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+		printf("# %-20s %7u insns verified\n", name, info.verified_insns);
+	}
+	costs_read(um, &c);
+	for (int i = 0; i < N; i++) {
+		void *q =
+		    mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		assert_true(q != MAP_FAILED);
+		assert_int_equal(munmap(q, 65536), 0);
+	}
+	assert_true(costs_print(um, &c, "anon mmap", "unw_mmap_exit") >= N);
+	fd = open(blob, O_RDONLY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < N; i++) {
+		void *p = mmap(NULL, 16384, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+
+		assert_true(p != MAP_FAILED);
+		assert_int_equal(munmap(p, 16384), 0);
+	}
+	close(fd);
+	assert_true(costs_print(um, &c, "code mmap", "unw_mmap_exit") >= N);
+	for (int i = 0; i < EXECS; i++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (!pid) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		kids[i] = pid;
+	}
+	assert_true(costs_print(um, &c, "fork+exec+exit", "unw_exec") >= EXECS);
+	unwind_maps__read_stats(um, stats);
+	assert_true(stats[EMBER_UNW_MAP_STAT_MAPS_ADDED] >= N + 3 * EXECS);
+	assert_int_equal(stats[EMBER_UNW_MAP_STAT_TRIE_STALE], 0);
+	assert_int_equal(stats[EMBER_UNW_MAP_STAT_BUSY], 0);
+	/* the children exec'd, exited and left nothing */
+	unwind_maps__fds(um, &fds);
+	for (int i = 0; i < EXECS; i++)
+		assert_int_equal(count_keys(fds.maps, kids[i]), 0);
+	unwind_maps__free(um);
+	close(sfd);
 }
 
 int main(void)
@@ -509,6 +663,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_live),
 		cmocka_unit_test(test_seeded),
+		cmocka_unit_test(test_cost),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

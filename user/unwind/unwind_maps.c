@@ -133,7 +133,6 @@ static bool parse_pid(const char *s, __u32 *pid)
 static int seed(struct unwind_maps *m, const struct unwind_maps_opts *o)
 {
 	struct timespec t0, t1;
-	int err = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (o->mode == EMBER_FILTER_ALL) {
@@ -161,7 +160,7 @@ static int seed(struct unwind_maps *m, const struct unwind_maps_opts *o)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	m->seed.ns = (__u64)(t1.tv_sec - t0.tv_sec) * 1000000000ULL + t1.tv_nsec - t0.tv_nsec;
-	return err;
+	return 0;
 }
 
 static int open_and_load(struct unwind_maps *m, const struct unwind_maps_opts *o)
