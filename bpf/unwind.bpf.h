@@ -61,7 +61,6 @@ struct {
 	__type(value, struct ember_unw_file);
 } unw_files SEC(".maps");
 
-
 /* ---- the hooks unwind_walk.h reads through ---- */
 
 /* The mapping holding addr in process tgid, or in the process a forked

@@ -116,22 +116,6 @@ struct {
 	__type(value, struct unw_pending);
 } unw_pending SEC(".maps");
 
-/* enum ember_unw_map_stat counters, per CPU */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, EMBER_UNW_MAP_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} unw_stats SEC(".maps");
-
-static __always_inline void unw_stat(__u32 id)
-{
-	__u64 *v = bpf_map_lookup_elem(&unw_stats, &id);
-
-	if (v)
-		(*v)++;
-}
-
 /* Generation numbers for unw_proc.gen. */
 __u32 unw_gen_seq;
 
@@ -233,7 +217,7 @@ __noinline int unw_keys(__u32 tgid, __u64 start, __u64 end, const struct ember_u
 	if (!s)
 		return 1;
 	if (__sync_lock_test_and_set(&s->busy, 1)) {
-		unw_stat(EMBER_UNW_MAP_STAT_BUSY);
+		stat_inc(EMBER_STAT_UNW_BUSY);
 		return 1;
 	}
 	s->tgid = tgid;
@@ -247,7 +231,7 @@ __noinline int unw_keys(__u32 tgid, __u64 start, __u64 end, const struct ember_u
 	failed = s->failed;
 	/* only the first UNW_PREFIX_MAX blocks, the same both ways */
 	if (val && s->cur < s->end)
-		unw_stat(EMBER_UNW_MAP_STAT_TOO_LARGE);
+		stat_inc(EMBER_STAT_UNW_TOO_LARGE);
 	s->busy = 0;
 	return failed;
 }
@@ -265,10 +249,10 @@ __noinline int unw_region_remove(__u32 tgid, __u64 start)
 	end = r->end;
 	sk.slot = r->slot;
 	if (unw_keys(tgid, start, end, NULL))
-		unw_stat(EMBER_UNW_MAP_STAT_TRIE_STALE);
+		stat_inc(EMBER_STAT_UNW_TRIE_STALE);
 	bpf_map_delete_elem(&unw_slots, &sk);
 	bpf_map_delete_elem(&unw_regions, &rk);
-	unw_stat(EMBER_UNW_MAP_STAT_MAPS_REMOVED);
+	stat_inc(EMBER_STAT_UNW_MAPS_REMOVED);
 	return 0;
 }
 
@@ -306,23 +290,23 @@ __noinline int unw_region_insert(__u32 tgid, const struct ember_unw_mapping *val
 	}
 	p = unw_proc_get(tgid);
 	if (!p) {
-		unw_stat(EMBER_UNW_MAP_STAT_REGIONS_FULL);
+		stat_inc(EMBER_STAT_UNW_REGIONS_FULL);
 		return 0;
 	}
 	reg.slot = sk.slot = __sync_fetch_and_add(&p->next_slot, 1);
 	if (bpf_map_update_elem(&unw_regions, &rk, &reg, BPF_ANY)) {
-		unw_stat(EMBER_UNW_MAP_STAT_REGIONS_FULL);
+		stat_inc(EMBER_STAT_UNW_REGIONS_FULL);
 		return 0;
 	}
 	if (bpf_map_update_elem(&unw_slots, &sk, &start, BPF_ANY)) {
 		bpf_map_delete_elem(&unw_regions, &rk);
-		unw_stat(EMBER_UNW_MAP_STAT_REGIONS_FULL);
+		stat_inc(EMBER_STAT_UNW_REGIONS_FULL);
 		return 0;
 	}
 	/* keys that failed stay recorded, so the region's removal is whole */
 	if (unw_keys(tgid, val->start, val->end, val))
-		unw_stat(EMBER_UNW_MAP_STAT_TRIE_FULL);
-	unw_stat(EMBER_UNW_MAP_STAT_MAPS_ADDED);
+		stat_inc(EMBER_STAT_UNW_TRIE_FULL);
+	stat_inc(EMBER_STAT_UNW_MAPS_ADDED);
 	return 0;
 }
 
@@ -355,7 +339,7 @@ __noinline __u32 unw_file_idx(const struct unw_vma *v, __u32 tgid, __u32 flags)
 		return EMBER_UNW_FILE_PENDING;
 	ev = bpf_ringbuf_reserve(&unw_events, sizeof(*ev), 0);
 	if (!ev) {
-		unw_stat(EMBER_UNW_MAP_STAT_EVENTS_FULL);
+		stat_inc(EMBER_STAT_UNW_EVENTS_FULL);
 		return EMBER_UNW_FILE_PENDING;
 	}
 	{
@@ -363,7 +347,7 @@ __noinline __u32 unw_file_idx(const struct unw_vma *v, __u32 tgid, __u32 flags)
 
 		if (id >= max_files) {
 			bpf_ringbuf_discard(ev, 0);
-			unw_stat(EMBER_UNW_MAP_STAT_FILES_FULL);
+			stat_inc(EMBER_STAT_UNW_FILES_FULL);
 			return EMBER_UNW_FILE_PENDING;
 		}
 		idx = id;
@@ -372,7 +356,7 @@ __noinline __u32 unw_file_idx(const struct unw_vma *v, __u32 tgid, __u32 flags)
 	if (err) {
 		bpf_ringbuf_discard(ev, 0);
 		if ((int)err != -EEXIST) {
-			unw_stat(EMBER_UNW_MAP_STAT_INODES_FULL);
+			stat_inc(EMBER_STAT_UNW_INODES_FULL);
 			return EMBER_UNW_FILE_PENDING;
 		}
 		known = bpf_map_lookup_elem(&unw_inodes, &key);
@@ -388,7 +372,7 @@ __noinline __u32 unw_file_idx(const struct unw_vma *v, __u32 tgid, __u32 flags)
 	ev->file_idx = idx;
 	ev->flags = flags;
 	bpf_ringbuf_submit(ev, 0);
-	unw_stat(EMBER_UNW_MAP_STAT_NEW_FILES);
+	stat_inc(EMBER_STAT_UNW_NEW_FILES);
 	return idx;
 }
 
@@ -467,7 +451,7 @@ __noinline int unw_carve_vma(const struct unw_carve_args *c, __u64 x, __u64 vend
 		}
 	}
 	if (x < vend)
-		unw_stat(EMBER_UNW_MAP_STAT_CARVE_LIMIT);
+		stat_inc(EMBER_STAT_UNW_CARVE_LIMIT);
 	return 0;
 }
 
@@ -545,7 +529,7 @@ static __always_inline void unw_add_at(struct task_struct *task, __u32 tgid, __u
 	if (!addr)
 		return;
 	if (bpf_find_vma(task, addr, unw_find_vma_cb, &v, 0)) {
-		unw_stat(EMBER_UNW_MAP_STAT_FIND_VMA);
+		stat_inc(EMBER_STAT_UNW_FIND_VMA);
 		return;
 	}
 	unw_vma_add(tgid, &v, vdso);
@@ -593,7 +577,7 @@ int unw_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 	if (!(ctx->args[2] & UNW_PROT_EXEC) || !unw_target(tgid))
 		return 0;
 	if (bpf_map_update_elem(&unw_pending, &tid, &pend, BPF_ANY))
-		unw_stat(EMBER_UNW_MAP_STAT_PENDING_FULL);
+		stat_inc(EMBER_STAT_UNW_PENDING_FULL);
 	return 0;
 }
 
@@ -615,7 +599,7 @@ int unw_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	task = bpf_get_current_task_btf();
 	if (bpf_find_vma(task, ret, unw_find_vma_cb, &v, 0)) {
-		unw_stat(EMBER_UNW_MAP_STAT_FIND_VMA);
+		stat_inc(EMBER_STAT_UNW_FIND_VMA);
 		return 0;
 	}
 	/* the VMA may have merged with a neighbour already entered */
@@ -644,7 +628,7 @@ int unw_mprotect_enter(struct trace_event_raw_sys_enter *ctx)
 	if (!unw_target(tgid))
 		return 0;
 	if (bpf_map_update_elem(&unw_pending, &tid, &pend, BPF_ANY))
-		unw_stat(EMBER_UNW_MAP_STAT_PENDING_FULL);
+		stat_inc(EMBER_STAT_UNW_PENDING_FULL);
 	return 0;
 }
 
@@ -671,7 +655,7 @@ int unw_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 		struct unw_vma v = {};
 
 		if (bpf_find_vma(task, x, unw_find_vma_cb, &v, 0)) {
-			unw_stat(EMBER_UNW_MAP_STAT_FIND_VMA);
+			stat_inc(EMBER_STAT_UNW_FIND_VMA);
 			return 0;
 		}
 		if ((v.flags & UNW_VM_EXEC) && v.file) {
@@ -682,7 +666,7 @@ int unw_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
 		x = v.end;
 	}
 	if (x < b)
-		unw_stat(EMBER_UNW_MAP_STAT_CARVE_LIMIT);
+		stat_inc(EMBER_STAT_UNW_CARVE_LIMIT);
 	return 0;
 }
 
@@ -716,7 +700,7 @@ int unw_fork(struct bpf_raw_tracepoint_args *ctx)
 			owner = *up;
 	}
 	if (bpf_map_update_elem(&unw_parent, &ctgid, &owner, BPF_ANY))
-		unw_stat(EMBER_UNW_MAP_STAT_PARENT_FULL);
+		stat_inc(EMBER_STAT_UNW_PARENT_FULL);
 	return 0;
 }
 
@@ -751,7 +735,7 @@ int unw_seed_begin(struct bpf_raw_tracepoint_args *ctx)
 	struct unw_proc *p = unw_proc_get(ctx->args[0]);
 
 	if (!p) {
-		unw_stat(EMBER_UNW_MAP_STAT_REGIONS_FULL);
+		stat_inc(EMBER_STAT_UNW_REGIONS_FULL);
 		return 0;
 	}
 	return p->gen;

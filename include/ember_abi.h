@@ -312,35 +312,26 @@ struct ember_unw_event {
 _Static_assert(sizeof(struct ember_unw_event) == 56, "ember_unw_event ABI changed");
 
 /*
- * The address maps' outcome counters (bpf/unwind_maps.bpf.c, its
- * unw_stats map), apart from EMBER_BPF_STATS until the loss table's
- * tests make room for more sources. X-macro: id, name, description.
+ * The address maps' outcome counters (bpf/unwind_maps.bpf.c), rows of
+ * EMBER_BPF_STATS below. X-macro: id, name, description.
  */
 #define EMBER_UNW_MAP_STATS(X)                                                                     \
-	X(MAPS_ADDED, "unw_maps_added", "unwind: executable mappings entered in the trie")         \
-	X(MAPS_REMOVED, "unw_maps_removed", "unwind: mappings removed (munmap, exec, exit)")       \
-	X(NEW_FILES, "unw_new_files", "unwind: files seen for the first time (table wanted)")      \
-	X(TRIE_FULL, "unw_trie_full", "unwind: mapping lost: trie insert failed (full)")           \
-	X(TRIE_STALE, "unw_trie_stale", "unwind: prefix to delete was not in the trie")            \
-	X(TOO_LARGE, "unw_too_large", "unwind: mapping over 64 prefixes, covered in part")         \
-	X(REGIONS_FULL, "unw_regions_full", "unwind: mapping lost: region map full")               \
-	X(FILES_FULL, "unw_files_full", "unwind: mapping without table: file ids exhausted")       \
-	X(INODES_FULL, "unw_inodes_full", "unwind: mapping without table: inode map full")         \
-	X(EVENTS_FULL, "unw_events_full", "unwind: mapping without table: event ring full")        \
-	X(FIND_VMA, "unw_find_vma", "unwind: mapping lost: bpf_find_vma failed")                   \
-	X(CARVE_LIMIT, "unw_carve_limit", "unwind: range walk cut short (mappings missed)")        \
-	X(PARENT_FULL, "unw_parent_full", "unwind: forked child not linked: parent map full")      \
-	X(PENDING_FULL, "unw_pending_full", "unwind: mmap/mprotect untracked: thread map full")    \
-	X(BUSY, "unw_busy", "unwind: mapping change lost: CPU's scratch in use (preempted)")
-
-#define EMBER_UNW_MAP_STAT_ENUM(id, name, desc) EMBER_UNW_MAP_STAT_##id,
-// clang-format off
-enum ember_unw_map_stat {
-	EMBER_UNW_MAP_STATS(EMBER_UNW_MAP_STAT_ENUM)
-	EMBER_UNW_MAP_STAT_MAX
-};
-// clang-format on
-#undef EMBER_UNW_MAP_STAT_ENUM
+	X(UNW_MAPS_ADDED, "unw_maps_added", "unwind: executable mappings entered in the trie")     \
+	X(UNW_MAPS_REMOVED, "unw_maps_removed", "unwind: mappings removed (munmap, exec, exit)")   \
+	X(UNW_NEW_FILES, "unw_new_files", "unwind: files seen for the first time (table wanted)")  \
+	X(UNW_TRIE_FULL, "unw_trie_full", "unwind: mapping lost: trie insert failed (full)")       \
+	X(UNW_TRIE_STALE, "unw_trie_stale", "unwind: prefix to delete was not in the trie")        \
+	X(UNW_TOO_LARGE, "unw_too_large", "unwind: mapping over 64 prefixes, covered in part")     \
+	X(UNW_REGIONS_FULL, "unw_regions_full", "unwind: mapping lost: region map full")           \
+	X(UNW_FILES_FULL, "unw_files_full", "unwind: mapping without table: file ids exhausted")   \
+	X(UNW_INODES_FULL, "unw_inodes_full", "unwind: mapping without table: inode map full")     \
+	X(UNW_EVENTS_FULL, "unw_events_full", "unwind: mapping without table: event ring full")    \
+	X(UNW_FIND_VMA, "unw_find_vma", "unwind: mapping lost: bpf_find_vma failed")               \
+	X(UNW_CARVE_LIMIT, "unw_carve_limit", "unwind: range walk cut short (mappings missed)")    \
+	X(UNW_PARENT_FULL, "unw_parent_full", "unwind: forked child not linked: parent map full")  \
+	X(UNW_PENDING_FULL, "unw_pending_full",                                                    \
+	  "unwind: mmap/mprotect untracked: thread map full")                                      \
+	X(UNW_BUSY, "unw_busy", "unwind: mapping change lost: CPU's scratch in use (preempted)")
 
 /*
  * Why a walk ended, one counter each; the class says what the stack is
@@ -452,7 +443,8 @@ _Static_assert(sizeof(struct ember_top_thread) == 24, "ember_top_thread ABI chan
 	X(TOP_BLOCKS_FULL, "top_blocks_full", "top: thread not timed: thread map full")            \
 	X(STACK_MISSING, "stack_missing", "(userspace) stored stack gone when read back")          \
 	X(PROG_MISSES, "prog_misses", "(kernel) program runs skipped: already running on the CPU") \
-	EMBER_UNW_ENDS(EMBER_UNW_END_STAT, X)
+	EMBER_UNW_ENDS(EMBER_UNW_END_STAT, X)                                                      \
+	EMBER_UNW_MAP_STATS(X)
 
 /* How each .eh_frame walk ended: EMBER_STAT_UNW_<end>, in the order of
  * enum ember_unw_end (EMBER_STAT_UNW_FIRST + end - 1). */

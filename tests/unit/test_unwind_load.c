@@ -168,6 +168,9 @@ static int setup(void **state)
 	assert_int_equal(bpf_map__set_max_entries(skel->maps.unw_rows, 1024), 0);
 	/* two index entries per element (unwind.bpf.h): 512 entries */
 	assert_int_equal(bpf_map__set_max_entries(skel->maps.unw_index, 256), 0);
+	/* unwind_maps.bpf.h leaves the owner to size these */
+	assert_int_equal(bpf_map__set_max_entries(skel->maps.unw_maps, 256), 0);
+	assert_int_equal(bpf_map__set_max_entries(skel->maps.unw_files, 16), 0);
 	err = unwind_check_bpf__load(skel);
 	if (err == -EPERM || err == -EACCES) {
 		unwind_check_bpf__destroy(skel);

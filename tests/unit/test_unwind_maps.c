@@ -448,16 +448,16 @@ static void test_live(void **state)
 	assert_int_equal(count_keys(fds.maps, a.pid), 0);
 	assert_int_equal(count_keys(fds.maps, b.pid), 0);
 	{
-		__u64 stats[EMBER_UNW_MAP_STAT_MAX] = {};
+		__u64 stats[EMBER_STAT_MAX] = {};
 
 		unwind_maps__read_stats(um, stats);
-		assert_int_equal(stats[EMBER_UNW_MAP_STAT_TRIE_FULL], 0);
-		assert_int_equal(stats[EMBER_UNW_MAP_STAT_TRIE_STALE], 0);
-		assert_int_equal(stats[EMBER_UNW_MAP_STAT_FIND_VMA], 0);
-		assert_int_equal(stats[EMBER_UNW_MAP_STAT_EVENTS_FULL], 0);
-		assert_true(stats[EMBER_UNW_MAP_STAT_MAPS_ADDED] >= 10);
-		assert_int_equal(stats[EMBER_UNW_MAP_STAT_MAPS_ADDED],
-				 stats[EMBER_UNW_MAP_STAT_MAPS_REMOVED]);
+		assert_int_equal(stats[EMBER_STAT_UNW_TRIE_FULL], 0);
+		assert_int_equal(stats[EMBER_STAT_UNW_TRIE_STALE], 0);
+		assert_int_equal(stats[EMBER_STAT_UNW_FIND_VMA], 0);
+		assert_int_equal(stats[EMBER_STAT_UNW_EVENTS_FULL], 0);
+		assert_true(stats[EMBER_STAT_UNW_MAPS_ADDED] >= 10);
+		assert_int_equal(stats[EMBER_STAT_UNW_MAPS_ADDED],
+				 stats[EMBER_STAT_UNW_MAPS_REMOVED]);
 	}
 	unwind_maps__free(um);
 	targets_bpf__destroy(tg);
@@ -585,7 +585,7 @@ static __u64 costs_print(struct unwind_maps *um, struct costs *before, const cha
 static void test_cost(void **state)
 {
 	struct unwind_maps_opts o = { .mode = EMBER_FILTER_ALL };
-	__u64 stats[EMBER_UNW_MAP_STAT_MAX] = {};
+	__u64 stats[EMBER_STAT_MAX] = {};
 	struct unwind_maps_fds fds;
 	struct unwind_maps *um;
 	struct costs c;
@@ -647,9 +647,9 @@ static void test_cost(void **state)
 	}
 	assert_true(costs_print(um, &c, "fork+exec+exit", "unw_exec") >= EXECS);
 	unwind_maps__read_stats(um, stats);
-	assert_true(stats[EMBER_UNW_MAP_STAT_MAPS_ADDED] >= N + 3 * EXECS);
-	assert_int_equal(stats[EMBER_UNW_MAP_STAT_TRIE_STALE], 0);
-	assert_int_equal(stats[EMBER_UNW_MAP_STAT_BUSY], 0);
+	assert_true(stats[EMBER_STAT_UNW_MAPS_ADDED] >= N + 3 * EXECS);
+	assert_int_equal(stats[EMBER_STAT_UNW_TRIE_STALE], 0);
+	assert_int_equal(stats[EMBER_STAT_UNW_BUSY], 0);
 	/* the children exec'd, exited and left nothing */
 	unwind_maps__fds(um, &fds);
 	for (int i = 0; i < EXECS; i++)

@@ -156,7 +156,8 @@ void collector__resolve(struct collector *c, int stacks_fd, const struct ember_s
 	else if (key->kernel_stack)
 		st->missing_stacks++;
 	if (read_stack(stacks_fd, key->user_stack, &b->stack)) {
-		unsigned int u = add_frames(b->frames + n, &b->stack, RAW_FRAME_USER, user_at_return);
+		unsigned int u =
+		    add_frames(b->frames + n, &b->stack, RAW_FRAME_USER, user_at_return);
 
 		n += u;
 		if (u && (key->flags & EMBER_KEY_USER_PARTIAL))

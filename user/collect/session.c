@@ -38,8 +38,8 @@ static int start_unwinder(struct session *s)
 			: sc->tid ? EMBER_FILTER_TID
 				  : EMBER_FILTER_TGID,
 		.targets_fd = session__targets_fd(s),
-		.memory = sc->unwind_memory ? sc->unwind_memory
-					    : (__u64)UNWIND_MEMORY_DEFAULT_MB << 20,
+		.memory =
+		    sc->unwind_memory ? sc->unwind_memory : (__u64)UNWIND_MEMORY_DEFAULT_MB << 20,
 	};
 
 	if (sc->tid && targets__tgid_of(sc->tid, &uo.target_tgid))

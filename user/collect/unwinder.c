@@ -37,7 +37,7 @@ struct unwinder {
 	pthread_cond_t done;  /* the queue ran empty */
 	struct ember_unw_event *queue;
 	size_t nr_queued, cap_queued, next; /* next: first not yet built */
-	bool building;			     /* the thread holds an event */
+	bool building;			    /* the thread holds an event */
 	bool stop;
 	struct unwinder_stats st;
 	struct unwind_table *vdso; /* built once, for every process */
@@ -103,8 +103,7 @@ static struct unwind_table *vdso_table(void)
 
 /* The table of the file an event names, or NULL with the reason counted
  * (under the lock the caller takes for stats). */
-static struct unwind_table *build(struct unwinder *u, const struct ember_unw_event *ev,
-				  __u64 **why)
+static struct unwind_table *build(struct unwinder *u, const struct ember_unw_event *ev, __u64 **why)
 {
 	struct unwind_table *t;
 	char path[64];
@@ -253,11 +252,11 @@ struct unwinder *unwinder__new(const struct unwinder_opts *o)
 		goto fail;
 	}
 	u->maps = unwind_maps__new(&(struct unwind_maps_opts){ .mode = o->mode,
-								.targets_fd = o->targets_fd,
-								.target_tgid = o->target_tgid,
-								.max_files = u->max_files,
-								.on_file = on_file,
-								.ctx = u });
+							       .targets_fd = o->targets_fd,
+							       .target_tgid = o->target_tgid,
+							       .max_files = u->max_files,
+							       .on_file = on_file,
+							       .ctx = u });
 	if (!u->maps)
 		goto fail; /* printed why */
 	u->st.seed_ns = unwind_maps__seeding(u->maps)->ns;

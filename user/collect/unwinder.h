@@ -23,17 +23,17 @@ struct unwinder_opts {
 };
 
 struct unwinder_stats {
-	__u64 files;	    /* tables asked for (files seen) */
-	__u64 built;	    /* tables built and placed */
-	__u64 shared;	    /* files given the table of an identical one */
-	__u64 no_cfi;	    /* files without any unwind information */
-	__u64 gone;	    /* files whose process went before the table was built */
-	__u64 not_same;	    /* files replaced under their path (dev/ino changed) */
-	__u64 failed;	    /* tables that could not be built (not ELF, broken CFI) */
-	__u64 full;	    /* tables left out: the memory is used up */
-	__u64 build_ns;	    /* time spent building them */
-	__u64 bytes;	    /* table memory in use */
-	__u64 seed_ns;	    /* scanning the processes there before */
+	__u64 files;	     /* tables asked for (files seen) */
+	__u64 built;	     /* tables built and placed */
+	__u64 shared;	     /* files given the table of an identical one */
+	__u64 no_cfi;	     /* files without any unwind information */
+	__u64 gone;	     /* files whose process went before the table was built */
+	__u64 not_same;	     /* files replaced under their path (dev/ino changed) */
+	__u64 failed;	     /* tables that could not be built (not ELF, broken CFI) */
+	__u64 full;	     /* tables left out: the memory is used up */
+	__u64 build_ns;	     /* time spent building them */
+	__u64 bytes;	     /* table memory in use */
+	__u64 seed_ns;	     /* scanning the processes there before */
 	__u64 seed_mappings; /* executable mappings found then */
 };
 

@@ -289,7 +289,7 @@ __u32 unwind_maps__files_used(const struct unwind_maps *m)
 
 void unwind_maps__read_stats(const struct unwind_maps *m, __u64 *stats)
 {
-	int nr_cpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(m->skel->maps.unw_stats);
+	int nr_cpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(m->skel->maps.stats);
 	__u64 *vals;
 
 	if (nr_cpus <= 0)
@@ -297,31 +297,13 @@ void unwind_maps__read_stats(const struct unwind_maps *m, __u64 *stats)
 	vals = calloc(nr_cpus, sizeof(*vals));
 	if (!vals)
 		return;
-	for (__u32 k = 0; k < EMBER_UNW_MAP_STAT_MAX; k++) {
+	for (__u32 k = 0; k < EMBER_STAT_MAX; k++) {
 		if (bpf_map_lookup_elem(fd, &k, vals))
 			continue;
 		for (int c = 0; c < nr_cpus; c++)
 			stats[k] += vals[c];
 	}
 	free(vals);
-}
-
-static const struct {
-	const char *name, *desc;
-} stat_info[EMBER_UNW_MAP_STAT_MAX] = {
-#define ROW(id, name_, desc_) [EMBER_UNW_MAP_STAT_##id] = { name_, desc_ },
-	EMBER_UNW_MAP_STATS(ROW)
-#undef ROW
-};
-
-const char *unwind_maps__stat_name(enum ember_unw_map_stat s)
-{
-	return (unsigned int)s < EMBER_UNW_MAP_STAT_MAX ? stat_info[s].name : "?";
-}
-
-const char *unwind_maps__stat_desc(enum ember_unw_map_stat s)
-{
-	return (unsigned int)s < EMBER_UNW_MAP_STAT_MAX ? stat_info[s].desc : "?";
 }
 
 bool unwind_maps__prog(const struct unwind_maps *m, int i, int *fd, const char **name)

@@ -78,8 +78,6 @@ const struct unwind_maps_seed *unwind_maps__seeding(const struct unwind_maps *m)
 __u32 unwind_maps__files_used(const struct unwind_maps *m);
 /* Adds the owner's BPF counters into stats[EMBER_UNW_MAP_STAT_MAX]. */
 void unwind_maps__read_stats(const struct unwind_maps *m, __u64 *stats);
-const char *unwind_maps__stat_name(enum ember_unw_map_stat s);
-const char *unwind_maps__stat_desc(enum ember_unw_map_stat s);
 /* The BPF programs' fds and names, i-th (false past the last): for
  * bpf_stats figures. */
 bool unwind_maps__prog(const struct unwind_maps *m, int i, int *fd, const char **name);
