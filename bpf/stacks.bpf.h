@@ -130,6 +130,9 @@ static __always_inline __u64 store_user_stack_fp(struct pt_regs *regs, __u32 slo
 	return store_frames(buf, n, true, lost);
 }
 
+/* include/linux/sched.h */
+#define UNW_PF_EXITING 0x00000004
+
 /*
  * The user stack by the .eh_frame tables (unwind.bpf.h), from the user
  * registers each program kind has: a sample's own when it interrupted
@@ -140,11 +143,21 @@ static __always_inline __u64 store_user_stack_fp(struct pt_regs *regs, __u32 slo
 static __always_inline __u64 store_user_stack_cfi(void *ctx, __u32 slot, __u32 *key_flags,
 						  bool *lost)
 {
+	struct task_struct *task;
 	struct unw_state *s;
 	struct unw_regs r;
 	bool have;
 
 	*lost = false;
+	/* An exiting thread runs no user code any more, and its address
+	 * space is being torn down under the walk; one inside execve has
+	 * the old image's registers over the new image's memory. Their time
+	 * is the kernel's (the kernel stack shows do_exit, or the exec). */
+	task = bpf_get_current_task_btf();
+	if ((task->flags & UNW_PF_EXITING) || BPF_CORE_READ_BITFIELD(task, in_execve)) {
+		stat_inc(EMBER_STAT_USTACK_NONE);
+		return 0;
+	}
 	if (slot == SCRATCH_SAMPLE)
 		have = unw_regs_perf(ctx, &r);
 	else if (slot == SCRATCH_SWITCH)

@@ -60,7 +60,7 @@ extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym;
 struct unw_proc {
 	__u64 next_slot;
 	__u32 gen;
-	__u32 pad;
+	__u32 dead; /* exited: its keys go later (unw_exit) */
 };
 
 struct unw_region_key {
@@ -118,6 +118,14 @@ struct {
 
 /* Generation numbers for unw_proc.gen. */
 __u32 unw_gen_seq;
+
+/* The last UNW_DEAD processes that exited, their keys still there: the
+ * exit tracepoint runs before the kernel tears the address space down,
+ * and samples taken during that teardown still walk the dying process's
+ * stack. Each exit clears the one that exited UNW_DEAD exits before. */
+#define UNW_DEAD 64
+__u32 unw_dead[UNW_DEAD];
+__u64 unw_dead_seq;
 
 /* A VMA as the writers need it. */
 struct unw_vma {
@@ -549,6 +557,8 @@ int unw_exec(struct bpf_raw_tracepoint_args *ctx)
 	p = unw_clear(tgid);
 	if (p)
 		p->gen = __sync_fetch_and_add(&unw_gen_seq, 1) + 1;
+	if (p)
+		p->dead = 0;
 	bpf_map_delete_elem(&unw_parent, &tgid);
 	if (!mm || !unw_target(tgid))
 		return 0;
@@ -683,6 +693,18 @@ int unw_munmap(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+/* The keys of an exited process whose tgid is reused (or whose turn in
+ * unw_dead came): a process alive again under it is left alone. */
+static __always_inline void unw_clear_dead(__u32 tgid)
+{
+	struct unw_proc *p = bpf_map_lookup_elem(&unw_procs, &tgid);
+
+	if (!p || !p->dead)
+		return;
+	if (unw_clear(tgid))
+		bpf_map_delete_elem(&unw_procs, &tgid);
+}
+
 SEC("raw_tp/sched_process_fork")
 int unw_fork(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -691,8 +713,12 @@ int unw_fork(struct bpf_raw_tracepoint_args *ctx)
 	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
 	__u32 owner = ptgid, *up;
 
-	if (ptgid == ctgid || !unw_target(ptgid))
-		return 0; /* a thread, or not ours */
+	if (ptgid == ctgid)
+		return 0; /* a thread */
+	/* a new process under an exited one's tgid: those keys are stale */
+	unw_clear_dead(ctgid);
+	if (!unw_target(ptgid))
+		return 0; /* not ours */
 	/* a child of a child that did not exec has its grandparent's code */
 	if (!bpf_map_lookup_elem(&unw_procs, &ptgid)) {
 		up = bpf_map_lookup_elem(&unw_parent, &ptgid);
@@ -708,16 +734,57 @@ SEC("raw_tp/sched_process_exit")
 int unw_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx->args[0];
-	__u32 tgid;
+	__u32 tgid, old;
+	struct unw_proc *p;
+	__u64 slot;
 
 	/* the last thread of the process: do_exit counted it out of
 	 * signal->live before this tracepoint */
 	if (BPF_CORE_READ(task, signal, live.counter))
 		return 0;
 	tgid = BPF_CORE_READ(task, tgid);
-	if (unw_clear(tgid))
-		bpf_map_delete_elem(&unw_procs, &tgid);
+	p = bpf_map_lookup_elem(&unw_procs, &tgid);
+	if (p) {
+		/* its keys stay for the teardown; they go UNW_DEAD exits
+		 * later, or when the tgid is reused (unw_fork) */
+		p->dead = 1;
+		slot = __sync_fetch_and_add(&unw_dead_seq, 1) % UNW_DEAD;
+		old = unw_dead[slot];
+		unw_dead[slot] = tgid;
+		if (old && old != tgid)
+			unw_clear_dead(old);
+	}
 	bpf_map_delete_elem(&unw_parent, &tgid);
+	return 0;
+}
+
+/* Run by userspace (BPF_PROG_TEST_RUN; args: tgid, start, end, pgoff,
+ * dev, ino, flags) for a file mapped by a process ember does not profile:
+ * its id, and its table wanted now, so that a target that maps it later
+ * (a command's libc) finds the table built. No keys are entered. */
+SEC("raw_tp")
+int unw_seed_file(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct unw_vma v = {
+		.start = ctx->args[1],
+		.end = ctx->args[2],
+		.pgoff = ctx->args[3],
+		.dev = ctx->args[4],
+		.ino = ctx->args[5],
+		.flags = UNW_VM_EXEC,
+		.file = true,
+	};
+
+	return unw_file_idx(&v, ctx->args[0], ctx->args[6]);
+}
+
+/* Run by userspace (BPF_PROG_TEST_RUN; args: tgid) for an exited process
+ * that is gone or a zombie, its address space torn down: its keys go
+ * now. Left alone if the tgid lives again (its record is not dead). */
+SEC("raw_tp")
+int unw_reap(struct bpf_raw_tracepoint_args *ctx)
+{
+	unw_clear_dead(ctx->args[0]);
 	return 0;
 }
 

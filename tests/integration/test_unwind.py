@@ -13,16 +13,22 @@ import os
 import re
 import shutil
 
-from run import EmberTest, is_kernel, wl
+from run import EmberTest, Profile, is_kernel, wl
 
 MARKERS = ("[off-cpu]", "[runnable]")
 PARTIAL = "[partial]"
 
 
+def base(name):
+    """A function's name without gcc's clone suffixes (.constprop.0, .part.1,
+    .isra.0, .cold): the workload's functions by their source names."""
+    return name.split(".", 1)[0] if not name.startswith(".") else name
+
+
 def user_frames(fr):
     """The user frames of a folded stack, root (outermost) first, without the
-    process root, kernel frames or markers."""
-    return [f for f in fr[1:] if not is_kernel(f) and f not in MARKERS]
+    process root, kernel frames or markers, by source name."""
+    return [base(f) for f in fr[1:] if not is_kernel(f) and f not in MARKERS]
 
 
 def in_order(frames, chain):
@@ -36,6 +42,14 @@ def in_order(frames, chain):
 
 
 class UnwindTest(EmberTest):
+    def recorded(self, r):
+        """The profile of a run that must succeed (any event's summary)."""
+        self.assertEqual(r.rc, 0, "ember failed\n%s" % r)
+        self.assertTrue(os.path.exists(self.out), "no output\n%s" % r)
+        prof = Profile(self.out)
+        self.assertEqual(prof.problems[:10], [], "invalid folded output\n%s" % r)
+        return prof
+
     def share(self, prof, select, good):
         """(good, selected) sample counts: among stacks select() takes, those
         good() accepts."""
@@ -110,46 +124,51 @@ class UnwindTest(EmberTest):
                                                "on_prof", "handler_burn"]),
                          0.90, "handler samples above interrupted_loop", r)
 
-    def offcpu_share(self, mode, caller, n):
+    def offcpu_share(self, mode, calls, caller, n):
         r = self.ember(["-e", "offcpu", "--", wl("nofp_work"), mode, str(n)])
-        prof = self.ok(r)
-        # the blocking calls of the mode: the leaf user frame is libc's
-        self.assertShare(prof, lambda fr: any(f in ("nanosleep", "clock_nanosleep", "read",
-                                                    "__libc_read", "__GI___libc_read")
-                                              for f in user_frames(fr)),
-                         lambda fr: user_frames(fr)[0] == "_start" and caller in fr,
+        prof = self.recorded(r)
+        # the blocking calls of the main thread (read's feeder thread
+        # sleeps too, under start_thread): the leaf user frame is libc's
+        self.assertShare(prof, lambda fr: user_frames(fr)[-1:] and user_frames(fr)[-1] in calls
+                         and "start_thread" not in fr,
+                         lambda fr: user_frames(fr)[0] == "_start" and caller in user_frames(fr),
                          0.95, "off-CPU time in %s through libc under %s" % (mode, caller), r)
 
     def test_offcpu_sleep_shows_caller(self):
-        self.offcpu_share("sleep", "sleeper", 30)
+        self.offcpu_share("sleep", ("nanosleep", "clock_nanosleep", "__nanosleep"), "sleeper",
+                          30)
 
     def test_offcpu_read_shows_caller(self):
-        self.offcpu_share("read", "reader", 30)
+        self.offcpu_share("read", ("read", "__libc_read"), "reader", 30)
 
     def test_alloc_through_libc_wrappers(self):
         """strdup and fopen allocate inside libc: their callers are named."""
         r = self.ember(["-e", "alloc", "--", wl("nofp_work"), "alloc", "2000"])
-        self.assertEqual(r.rc, 0, r)
-        prof = self.profile(r)
+        prof = self.recorded(r)
         for wrapper, caller in (("strdup", "dup_names"), ("fopen", "open_files")):
-            g, n = self.share(prof, lambda fr: wrapper in fr, lambda fr: caller in fr)
+            # glibc's names: __strdup, __fopen_internal
+            g, n = self.share(prof, lambda fr: any(wrapper in f for f in fr),
+                              lambda fr: user_frames(fr)[0] == "_start" and caller in fr)
             self.assertGreater(n, 0, "no %s stack\n%s\n%s" % (wrapper, prof.summary(), r))
             self.assertEqual(g, n, "%s bytes without %s\n%s" % (wrapper, caller, prof.summary()))
 
     def test_short_lived_processes_of_known_binaries(self):
         """200 short-lived processes of a binary seen once before: none of
-        their stacks is partial (tables are per file, and a new process's
-        mappings are known from its exec)."""
+        their stacks waits for a table (tables are per file, and a new
+        process's mappings are known from its exec). Only the first sight
+        of sh and of true may find a table not built yet."""
         true = shutil.which("true") or "/bin/true"
         script = ("%s; sleep 0.5; i=0; while [ $i -lt 200 ]; do %s; i=$((i+1)); done"
                   % (true, true))
-        r = self.ember(["-F", "999", "--", "sh", "-c", script], timeout=120)
-        self.assertEqual(r.rc, 0, r)
-        prof = self.profile(r)
+        r = self.ember(["-F", "999", "--stats", "--", "sh", "-c", script], timeout=120)
+        prof = self.recorded(r)
+        m = re.search(r"^\s*unwind_no_table\s+(\d+)", r.err, re.M)
+        self.assertIsNotNone(m, "no unwind_no_table counter\n%s" % r)
+        self.assertLessEqual(int(m.group(1)), 3, "walks that found no table\n%s" % r)
         name = os.path.basename(os.path.realpath(true))[:15]
         n = prof.count(lambda fr: fr[0] == name)
         partial = prof.count(lambda fr: fr[0] == name and PARTIAL in fr)
-        # the first run (before the pause) may be sampled before its table
-        # is built: one sample at most
-        self.assertLessEqual(partial, 1, "%d of %d samples of %s partial\n%s\n%s" % (
-            partial, n, name, prof.summary(), r))
+        self.assertGreater(n, 20, prof.summary())
+        # what is left is code without CFI (crt's exit path), counted
+        self.assertLessEqual(partial, max(2, n // 50), "%d of %d samples of %s partial\n%s\n%s"
+                             % (partial, n, name, prof.summary(), r))

@@ -141,6 +141,10 @@ int session__add_target(struct session *s, __u32 tgid, unsigned int how)
 	if ((how & SESSION_FILTER) &&
 	    bpf_map_update_elem(session__targets_fd(s), &tgid, &one, BPF_ANY))
 		return -errno;
+	/* its mappings for the table walk (a command not exec'd yet has
+	 * none worth entering: the exec hook enters its new image) */
+	if ((how & SESSION_FILTER) && (how & SESSION_SCAN) && s->unw)
+		unwinder__add_pid(s->unw, tgid);
 	if (!s->sc.all)
 		mmap_tracker__track(s->tracker, tgid);
 	if (how & SESSION_SCAN)
@@ -209,6 +213,11 @@ int session__start(struct session *s, const struct attach_info *ai)
 			return err;
 		}
 	}
+	/* the tables of the files mapped now (libc, ld.so, interpreters), so
+	 * that the first samples of a target walk completely; bounded, the
+	 * rest keep building while the collectors run */
+	if (s->unw)
+		unwinder__settle(s->unw, 2000);
 	for (int i = 0; i < s->nr_coll; i++) {
 		err = collector__attach(s->coll[i], ai);
 		if (err)

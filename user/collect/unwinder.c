@@ -33,8 +33,9 @@ struct unwinder {
 	__u32 max_files;
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t lock; /* queue, stats, stop */
-	pthread_cond_t done;  /* the queue ran empty */
+	pthread_mutex_t lock;	   /* queue, stats, stop */
+	pthread_mutex_t ring_lock; /* the hooks' ring: one reader at a time */
+	pthread_cond_t done;	   /* the queue ran empty */
 	struct ember_unw_event *queue;
 	size_t nr_queued, cap_queued, next; /* next: first not yet built */
 	bool building;			    /* the thread holds an event */
@@ -171,6 +172,7 @@ static void build_one(struct unwinder *u, const struct ember_unw_event *ev)
 static void *builder(void *arg)
 {
 	struct unwinder *u = arg;
+	__u64 last_reap = now_ns();
 
 	for (;;) {
 		struct ember_unw_event ev;
@@ -184,7 +186,13 @@ static void *builder(void *arg)
 			u->building = false;
 			pthread_cond_broadcast(&u->done);
 			pthread_mutex_unlock(&u->lock);
+			pthread_mutex_lock(&u->ring_lock);
 			unwind_maps__poll(u->maps, 50);
+			if (now_ns() - last_reap > 1000000000ull) {
+				unwind_maps__reap(u->maps);
+				last_reap = now_ns();
+			}
+			pthread_mutex_unlock(&u->ring_lock);
 			continue;
 		}
 		ev = u->queue[u->next++];
@@ -231,6 +239,7 @@ struct unwinder *unwinder__new(const struct unwinder_opts *o)
 	}
 	u->rows_fd = u->index_fd = u->files_fd = -1;
 	pthread_mutex_init(&u->lock, NULL);
+	pthread_mutex_init(&u->ring_lock, NULL);
 	pthread_cond_init(&u->done, NULL);
 	u->max_files = UNWIND_MAPS_DEF_FILES;
 	err = make_arrays(u, o->memory, &max_rows, &max_index);
@@ -295,7 +304,15 @@ void unwinder__free(struct unwinder *u)
 	free(u->queue);
 	pthread_cond_destroy(&u->done);
 	pthread_mutex_destroy(&u->lock);
+	pthread_mutex_destroy(&u->ring_lock);
 	free(u);
+}
+
+void unwinder__add_pid(struct unwinder *u, __u32 tgid)
+{
+	pthread_mutex_lock(&u->ring_lock);
+	unwind_maps__seed_pid(u->maps, tgid);
+	pthread_mutex_unlock(&u->ring_lock);
 }
 
 int unwinder__share(const struct unwinder *u, struct shared_maps *sm)

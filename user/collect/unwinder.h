@@ -46,6 +46,9 @@ struct unwinder *unwinder__new(const struct unwinder_opts *o);
  * gone (their objects hold the maps too, which is harmless). */
 void unwinder__free(struct unwinder *u);
 
+/* A process that became a target after unwinder__new (-p): its mappings
+ * now, as seeding enters them. */
+void unwinder__add_pid(struct unwinder *u, __u32 tgid);
 /* Adds the maps the walker's objects reuse. 0 or -E2BIG. */
 int unwinder__share(const struct unwinder *u, struct shared_maps *sm);
 /* Waits until every table asked for so far is placed, or timeout_ms:

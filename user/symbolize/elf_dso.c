@@ -1292,6 +1292,16 @@ unsigned int elf_dso__debug_rejected(const struct elf_dso *d)
 	return d ? d->debug_rejected : 0;
 }
 
+bool elf_dso__entry(const struct elf_dso *d, __u64 *vaddr)
+{
+	GElf_Ehdr eh;
+
+	if (!d || !d->elf || !gelf_getehdr(d->elf, &eh) || !eh.e_entry)
+		return false;
+	*vaddr = eh.e_entry;
+	return true;
+}
+
 bool elf_dso__is_x86_64(const struct elf_dso *d)
 {
 	return d && d->machine == EM_X86_64 && d->elf_class == ELFCLASS64;

@@ -107,6 +107,8 @@ int elf_dso__vaddr_to_offset(const struct elf_dso *d, __u64 vaddr, __u64 *offset
  * the number of bytes read, -ENOENT if vaddr is in no segment, or -errno. */
 ssize_t elf_dso__read(const struct elf_dso *d, int fd, __u64 vaddr, void *buf, size_t size);
 /* ELFCLASS64 and EM_X86_64: the machine ember decodes instructions of. */
+/* The ELF header's entry point (e_entry), false if it has none. */
+bool elf_dso__entry(const struct elf_dso *d, __u64 *vaddr);
 bool elf_dso__is_x86_64(const struct elf_dso *d);
 
 /* One defined symbol as its table has it (elf_dso__for_each_symbol). */

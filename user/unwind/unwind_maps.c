@@ -68,6 +68,36 @@ static long run_seed_prog(struct bpf_program *prog, __u64 *args, size_t n)
  * since, BPF refuses the old image's mappings (the exec hook entered the
  * new ones itself).
  */
+/* The executable file mappings of a process ember does not profile: their
+ * files get ids and tables (see unw_seed_file), no keys. */
+static void seed_files_of(struct unwind_maps *m, __u32 tgid)
+{
+	__u64 args[7] = { tgid };
+	struct proc_maps *pm;
+	char path[48];
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", tgid);
+	pm = proc_maps__read(path);
+	if (!pm)
+		return;
+	for (size_t i = 0; i < proc_maps__nr(pm); i++) {
+		const struct proc_map *e = proc_maps__entry(pm, i);
+
+		if (e->perms[2] != 'x' || !e->inode || proc_maps__is_pseudo(e->path))
+			continue;
+		args[1] = e->start;
+		args[2] = e->end;
+		args[3] = e->offset;
+		args[4] = unwind_maps__kdev(e->dev_major, e->dev_minor);
+		args[5] = e->inode;
+		args[6] = 0;
+		if (run_seed_prog(m->skel->progs.unw_seed_file, args, 7) >= 0)
+			m->seed.files++;
+	}
+	proc_maps__free(pm);
+	ring_buffer__consume(m->rb);
+}
+
 static void seed_one(struct unwind_maps *m, __u32 tgid)
 {
 	__u64 args[8] = { tgid };
@@ -135,17 +165,28 @@ static int seed(struct unwind_maps *m, const struct unwind_maps_opts *o)
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (o->mode == EMBER_FILTER_ALL) {
+	/* every process: all of it (-a), or its files' tables, so that a
+	 * target mapping a file already in use (libc, ld.so, an
+	 * interpreter) finds the table built */
+	{
 		DIR *d = opendir("/proc");
 		struct dirent *de;
 		__u32 pid;
 
 		if (!d)
 			return -errno;
-		while ((de = readdir(d)))
-			if (parse_pid(de->d_name, &pid))
+		while ((de = readdir(d))) {
+			if (!parse_pid(de->d_name, &pid))
+				continue;
+			if (o->mode == EMBER_FILTER_ALL)
 				seed_one(m, pid);
+			else
+				seed_files_of(m, pid);
+		}
 		closedir(d);
+	}
+	if (o->mode == EMBER_FILTER_ALL) {
+		/* done above */
 	} else if (o->mode == EMBER_FILTER_TGID) {
 		/* the targets map, forked children followed so far included */
 		__u32 key, next, *prev = NULL;
@@ -188,6 +229,8 @@ static int open_and_load(struct unwind_maps *m, const struct unwind_maps_opts *o
 	/* the seeding programs are run, not attached */
 	bpf_program__set_autoattach(skel->progs.unw_seed_begin, false);
 	bpf_program__set_autoattach(skel->progs.unw_seed, false);
+	bpf_program__set_autoattach(skel->progs.unw_reap, false);
+	bpf_program__set_autoattach(skel->progs.unw_seed_file, false);
 	if (o->mode == EMBER_FILTER_TGID) {
 		err = bpf_map__reuse_fd(skel->maps.targets, o->targets_fd);
 		if (err)
@@ -285,6 +328,60 @@ __u32 unwind_maps__files_used(const struct unwind_maps *m)
 	__u64 n = __atomic_load_n(m->file_ids, __ATOMIC_RELAXED);
 
 	return n < m->max_files ? (__u32)n : m->max_files;
+}
+
+/* Whether the process has released its address space: gone, or a zombie
+ * (exit_mm runs before the exit is reported). */
+static bool torn_down(__u32 tgid)
+{
+	char path[48], buf[512], *p;
+	FILE *f;
+	bool gone = true;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
+		gone = p[2] == 'Z' || p[2] == 'X';
+	else
+		gone = false;
+	fclose(f);
+	return gone;
+}
+
+void unwind_maps__seed_pid(struct unwind_maps *m, __u32 tgid)
+{
+	seed_one(m, tgid);
+}
+
+int unwind_maps__reap(struct unwind_maps *m)
+{
+	int fd = bpf_map__fd(m->skel->maps.unw_procs), n = 0;
+	__u32 key, next, *prev = NULL;
+	__u32 dead[256];
+	int nr = 0;
+
+	/* collect first: deleting while iterating restarts the walk */
+	while (nr < (int)(sizeof(dead) / sizeof(dead[0])) &&
+	       bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct {
+			__u64 next_slot;
+			__u32 gen, dead;
+		} v;
+
+		if (bpf_map_lookup_elem(fd, &next, &v) == 0 && v.dead)
+			dead[nr++] = next;
+		key = next;
+		prev = &key;
+	}
+	for (int i = 0; i < nr; i++) {
+		__u64 args[1] = { dead[i] };
+
+		if (torn_down(dead[i]) && run_seed_prog(m->skel->progs.unw_reap, args, 1) == 0)
+			n++;
+	}
+	return n;
 }
 
 void unwind_maps__read_stats(const struct unwind_maps *m, __u64 *stats)

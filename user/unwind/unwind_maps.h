@@ -45,6 +45,7 @@ struct unwind_maps_seed {
 	__u64 procs;	/* processes scanned */
 	__u64 mappings; /* executable mappings entered */
 	__u64 changed;	/* refused: the process exec'd or exited since its scan */
+	__u64 files;	/* file mappings of other processes registered for tables */
 	__u64 failed;	/* /proc/PID/maps unreadable (gone, kernel thread) */
 	__u64 ns;	/* wall time of the whole seeding */
 };
@@ -78,6 +79,15 @@ const struct unwind_maps_seed *unwind_maps__seeding(const struct unwind_maps *m)
 __u32 unwind_maps__files_used(const struct unwind_maps *m);
 /* Adds the owner's BPF counters into stats[EMBER_UNW_MAP_STAT_MAX]. */
 void unwind_maps__read_stats(const struct unwind_maps *m, __u64 *stats);
+/* The keys of exited processes stay while the kernel tears their address
+ * space down (samples then still walk it), and at most 64 exits longer;
+ * this drops those of processes now gone or zombies. Returns how many
+ * processes' keys went. */
+int unwind_maps__reap(struct unwind_maps *m);
+/* Enters a process that became a target after unwind_maps__new (-p, a
+ * live view's choice), as seeding does: its mappings now, its changes
+ * from the hooks. */
+void unwind_maps__seed_pid(struct unwind_maps *m, __u32 tgid);
 /* The BPF programs' fds and names, i-th (false past the last): for
  * bpf_stats figures. */
 bool unwind_maps__prog(const struct unwind_maps *m, int i, int *fd, const char **name);

@@ -652,6 +652,50 @@ static void decide_fp_only(struct builder *b)
 }
 
 /* The build, from a file d opened for its tables. */
+/* Code an entry point may run for before a walkable frame exists. */
+#define ENTRY_STOP_BYTES 64
+
+/*
+ * A process's outermost frame is its entry point, where nothing called
+ * it. The executable's _start has CFI saying so (return address
+ * undefined: a STOP row), but ld.so's, which runs first in every
+ * dynamically linked process, and hand-written ones have none: their
+ * frames would end walks as "no rule". An entry point no FDE covers gets
+ * a STOP row of its own.
+ */
+static int stop_at_entry(struct builder *b)
+{
+	struct raw_row r = { .rule = { .kind = EMBER_UNW_STOP } };
+	__u64 entry, off;
+
+	if (!elf_dso__entry(b->elf, &entry) || elf_dso__vaddr_to_offset(b->elf, entry, &off) ||
+	    off >= UINT32_MAX - ENTRY_STOP_BYTES)
+		return 0;
+	for (size_t i = 0; i < b->nr_spans; i++) {
+		const struct span *s = &b->spans[i];
+		const struct raw_row *last = &b->raw[s->first + s->n - 1];
+
+		if (b->raw[s->first].start <= off && off < last->end)
+			return 0; /* its FDE says what it is */
+	}
+	r.start = off;
+	r.end = off + ENTRY_STOP_BYTES;
+	r.seq = b->seq++;
+	if (push_raw(b, &r))
+		return -ENOMEM;
+	if (b->nr_spans == b->cap_spans) {
+		size_t cap = b->cap_spans ? b->cap_spans * 2 : 256;
+		struct span *n = realloc(b->spans, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		b->spans = n;
+		b->cap_spans = cap;
+	}
+	b->spans[b->nr_spans++] = (struct span){ off, b->nr_raw - 1, 1 };
+	return 0;
+}
+
 static struct unwind_table *build(struct elf_dso *d, __u64 file_size,
 				  const struct unwind_table_opts *o)
 {
@@ -694,6 +738,9 @@ static struct unwind_table *build(struct elf_dso *d, __u64 file_size,
 		if (err)
 			goto cleanup;
 	}
+	err = stop_at_entry(&b);
+	if (err)
+		goto cleanup;
 	decide_fp_only(&b);
 	err = build_rows(&b);
 	if (!err)
