@@ -522,8 +522,10 @@ int record__main(int argc, char **argv)
 	/* Targets: into the BPF filter, and their current maps into the
 	 * symbolizer (later changes arrive as side-band records; a command's
 	 * with its exec). */
-	if (o->cmd)
+	if (o->cmd) {
 		session__add_target(r.s, command__pid(cmd), SESSION_FILTER);
+		session__prebuild(r.s, o->cmd[0]);
+	}
 	for (int i = 0; i < o->nr_pids; i++)
 		session__add_target(r.s, o->pids[i], SESSION_FILTER | SESSION_SCAN);
 	if (o->tid) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "collect/alloc_libs.h"
 #include "collect/alloc_sites.h"
+#include "collect/targets.h"
 #include "lib/file_open.h"
 #include "lib/log.h"
 #include "sys/proc_maps.h"
@@ -252,64 +253,6 @@ int alloc_libs__add_pid(struct alloc_libs *l, __u32 pid)
 }
 
 /* ---- a command ---- */
-
-static bool executable_file(const char *path, int *err)
-{
-	struct stat st;
-
-	if (stat(path, &st)) {
-		*err = -errno;
-		return false;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		*err = -EACCES;
-		return false;
-	}
-	if (access(path, X_OK)) {
-		*err = -errno;
-		return false;
-	}
-	return true;
-}
-
-/* argv0 as execvp finds it; *out is malloc'd. */
-static int resolve_command(const char *argv0, char **out)
-{
-	const char *dirs, *p, *end;
-	bool denied = false;
-	int err = -ENOENT;
-
-	*out = NULL;
-	if (!argv0 || !argv0[0])
-		return -ENOENT;
-	if (strchr(argv0, '/')) {
-		if (!executable_file(argv0, &err))
-			return err;
-		*out = strdup(argv0);
-		return *out ? 0 : -ENOMEM;
-	}
-	dirs = getenv("PATH");
-	if (!dirs)
-		dirs = "/bin:/usr/bin"; /* glibc's execvp default */
-	for (p = dirs;; p = end + 1) {
-		char *cand;
-		int len;
-
-		end = strchrnul(p, ':');
-		len = (int)(end - p);
-		if (asprintf(&cand, "%.*s%s%s", len, len ? p : ".", "/", argv0) < 0)
-			return -ENOMEM;
-		if (executable_file(cand, &err)) {
-			*out = cand;
-			return 0;
-		}
-		free(cand);
-		denied |= err == -EACCES;
-		if (!*end)
-			break;
-	}
-	return denied ? -EACCES : -ENOENT;
-}
 
 /* PT_INTERP of the ELF file path, malloc'd, in *interp (NULL for a static
  * executable). -ENOEXEC if not an ELF file. */
@@ -551,7 +494,7 @@ static char *env_command(const char *args)
 	for (word = strtok_r(copy, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
 		if (word[0] == '-' || strchr(word, '='))
 			continue;
-		if (resolve_command(word, &found))
+		if (targets__resolve_command(word, &found))
 			found = NULL;
 		break;
 	}
@@ -602,7 +545,7 @@ int alloc_libs__add_command(struct alloc_libs *l, const char *argv0)
 	char *path;
 	int err;
 
-	err = resolve_command(argv0, &path);
+	err = targets__resolve_command(argv0, &path);
 	if (err)
 		return err;
 	err = add_program(l, path, 0);

@@ -152,6 +152,16 @@ int session__add_target(struct session *s, __u32 tgid, unsigned int how)
 	return 0;
 }
 
+void session__prebuild(struct session *s, const char *argv0)
+{
+	char *path;
+
+	if (!s->unw || targets__resolve_command(argv0, &path))
+		return;
+	unwinder__prebuild(s->unw, path);
+	free(path);
+}
+
 void session__clear_filter(struct session *s)
 {
 	int fd = session__targets_fd(s);

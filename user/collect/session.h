@@ -55,6 +55,10 @@ struct mmap_tracker *session__tracker(const struct session *s);
 /* Follows TGID (the tracker hears of its mappings from now on) and, as
  * HOW says, filters and scans it. 0 or a negative errno. */
 int session__add_target(struct session *s, __u32 tgid, unsigned int how);
+/* The unwind table of the command about to run (argv0, found as execvp
+ * finds it), so that its first samples walk completely; nothing without
+ * the table walk or when it cannot be found (the exec will say). */
+void session__prebuild(struct session *s, const char *argv0);
 /* Empties the BPF filter (a live view switching processes). */
 void session__clear_filter(struct session *s);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,4 +237,61 @@ struct targets_bpf *targets__load(bool follow_forks)
 		return NULL;
 	}
 	return skel;
+}
+
+static bool executable_file(const char *path, int *err)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		*err = -errno;
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*err = -EACCES;
+		return false;
+	}
+	if (access(path, X_OK)) {
+		*err = -errno;
+		return false;
+	}
+	return true;
+}
+
+int targets__resolve_command(const char *argv0, char **out)
+{
+	const char *dirs, *p, *end;
+	bool denied = false;
+	int err = -ENOENT;
+
+	*out = NULL;
+	if (!argv0 || !argv0[0])
+		return -ENOENT;
+	if (strchr(argv0, '/')) {
+		if (!executable_file(argv0, &err))
+			return err;
+		*out = strdup(argv0);
+		return *out ? 0 : -ENOMEM;
+	}
+	dirs = getenv("PATH");
+	if (!dirs)
+		dirs = "/bin:/usr/bin"; /* glibc's execvp default */
+	for (p = dirs;; p = end + 1) {
+		char *cand;
+		int len;
+
+		end = strchrnul(p, ':');
+		len = (int)(end - p);
+		if (asprintf(&cand, "%.*s%s%s", len, len ? p : ".", "/", argv0) < 0)
+			return -ENOMEM;
+		if (executable_file(cand, &err)) {
+			*out = cand;
+			return 0;
+		}
+		free(cand);
+		denied |= err == -EACCES;
+		if (!*end)
+			break;
+	}
+	return denied ? -EACCES : -ENOENT;
 }

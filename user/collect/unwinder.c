@@ -143,11 +143,16 @@ static struct unwind_table *build(struct unwinder *u, const struct ember_unw_eve
 static void build_one(struct unwinder *u, const struct ember_unw_event *ev)
 {
 	__u64 t0 = now_ns(), *why = NULL;
-	struct unwind_table *t = build(u, ev, &why);
+	struct unwind_table *t;
 	__u32 nr_rows = 0;
 	int err = -1;
 
-	/* the store is the thread's alone; the lock is for the stats */
+	/* a file placed before it was mapped (unwinder__prebuild) */
+	if (!ev->tgid && !(ev->flags & EMBER_UNW_MAP_VDSO))
+		return;
+	t = build(u, ev, &why);
+	/* the store's writers (this thread, unwinder__prebuild) and the
+	 * stats' readers take the lock */
 	pthread_mutex_lock(&u->lock);
 	if (t)
 		err = unwind_store__place(u->store, ev->file_idx, t);
@@ -306,6 +311,40 @@ void unwinder__free(struct unwinder *u)
 	pthread_mutex_destroy(&u->lock);
 	pthread_mutex_destroy(&u->ring_lock);
 	free(u);
+}
+
+int unwinder__prebuild(struct unwinder *u, const char *path)
+{
+	struct unwind_table *t;
+	struct stat sb;
+	long idx;
+	int fd = file_open_regular(path), err;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &sb)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	pthread_mutex_lock(&u->ring_lock);
+	idx = unwind_maps__register_file(u->maps, unwind_maps__kdev_of(sb.st_dev), sb.st_ino);
+	pthread_mutex_unlock(&u->ring_lock);
+	if (idx < 0) {
+		close(fd);
+		return (int)idx;
+	}
+	t = unwind_table__new_fd(fd, NULL);
+	close(fd);
+	if (!t)
+		return -errno;
+	pthread_mutex_lock(&u->lock);
+	err = unwind_store__place(u->store, (__u32)idx, t);
+	if (!err)
+		u->st.built++;
+	pthread_mutex_unlock(&u->lock);
+	unwind_table__free(t);
+	return err;
 }
 
 void unwinder__add_pid(struct unwinder *u, __u32 tgid)

@@ -49,6 +49,10 @@ void unwinder__free(struct unwinder *u);
 /* A process that became a target after unwinder__new (-p): its mappings
  * now, as seeding enters them. */
 void unwinder__add_pid(struct unwinder *u, __u32 tgid);
+/* The table of a file about to be run (a command's executable, by the
+ * path the user gave), built and placed now: its first sample walks
+ * completely. 0 or -errno. */
+int unwinder__prebuild(struct unwinder *u, const char *path);
 /* Adds the maps the walker's objects reuse. 0 or -E2BIG. */
 int unwinder__share(const struct unwinder *u, struct shared_maps *sm);
 /* Waits until every table asked for so far is placed, or timeout_ms:

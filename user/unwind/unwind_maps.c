@@ -350,6 +350,14 @@ static bool torn_down(__u32 tgid)
 	return gone;
 }
 
+long unwind_maps__register_file(struct unwind_maps *m, __u64 dev, __u64 ino)
+{
+	__u64 args[7] = { 0, 0, 0, 0, dev, ino, 0 };
+	long idx = run_seed_prog(m->skel->progs.unw_seed_file, args, 7);
+
+	return idx < 0 ? idx : idx == EMBER_UNW_FILE_PENDING ? -ENOSPC : idx;
+}
+
 void unwind_maps__seed_pid(struct unwind_maps *m, __u32 tgid)
 {
 	seed_one(m, tgid);

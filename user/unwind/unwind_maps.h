@@ -88,6 +88,11 @@ int unwind_maps__reap(struct unwind_maps *m);
  * live view's choice), as seeding does: its mappings now, its changes
  * from the hooks. */
 void unwind_maps__seed_pid(struct unwind_maps *m, __u32 tgid);
+/* A file not mapped yet (the command ember is about to start): its id,
+ * given once per (dev, ino) as to a mapped file; its "new file" event
+ * has tgid 0 (the caller builds the table from the file itself). The id,
+ * -ENOSPC (ids or ring exhausted) or -errno. */
+long unwind_maps__register_file(struct unwind_maps *m, __u64 dev, __u64 ino);
 /* The BPF programs' fds and names, i-th (false past the last): for
  * bpf_stats figures. */
 bool unwind_maps__prog(const struct unwind_maps *m, int i, int *fd, const char **name);
