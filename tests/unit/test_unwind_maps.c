@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "collect/targets.h"
 #include "targets.skel.h"
+#include "collect/collector.h"
 #include "unwind/unwind_maps.h"
 
 #define EMBER_UNWIND_PREFIX_HOST
@@ -457,7 +458,7 @@ static void test_live(void **state)
 	{
 		__u64 stats[EMBER_STAT_MAX] = {};
 
-		unwind_maps__read_stats(um, stats);
+		collector__add_stats(unwind_maps__stats_fd(um), stats);
 		assert_int_equal(stats[EMBER_STAT_UNW_TRIE_FULL], 0);
 		assert_int_equal(stats[EMBER_STAT_UNW_TRIE_STALE], 0);
 		assert_int_equal(stats[EMBER_STAT_UNW_FIND_VMA], 0);
@@ -654,7 +655,7 @@ static void test_cost(void **state)
 		kids[i] = pid;
 	}
 	assert_true(costs_print(um, &c, "fork+exec+exit", "unw_exec") >= EXECS);
-	unwind_maps__read_stats(um, stats);
+	collector__add_stats(unwind_maps__stats_fd(um), stats);
 	assert_true(stats[EMBER_STAT_UNW_MAPS_ADDED] >= N + 3 * EXECS);
 	assert_int_equal(stats[EMBER_STAT_UNW_TRIE_STALE], 0);
 	assert_int_equal(stats[EMBER_STAT_UNW_BUSY], 0);

@@ -395,7 +395,7 @@ bool unwinder__settle(struct unwinder *u, int timeout_ms)
 
 void unwinder__read_stats(const struct unwinder *u, __u64 *stats)
 {
-	unwind_maps__read_stats(u->maps, stats);
+	collector__add_stats(unwind_maps__stats_fd(u->maps), stats);
 }
 
 void unwinder__stats(struct unwinder *u, struct unwinder_stats *st)

@@ -834,12 +834,15 @@ int elf_dso__read_build_id_fd(int fd, __u8 *buf, size_t size)
 	return n;
 }
 
-struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *name)
+/* A dso over a copy of an ELF image in memory: libelf may write to the
+ * image (decompression, byte swapping) and the vDSO is mapped read-only.
+ * d->elf is the image's, or NULL with *err set (the dso is then only for
+ * opened() to free). NULL when out of memory or for bad arguments. */
+static struct elf_dso *dso_of_image(const void *image, size_t size, const char *name, int *err)
 {
 	struct elf_dso *d;
-	Elf *elf = NULL;
-	int err = 0;
 
+	*err = 0;
 	if (!elf_ready() || !image || !size) {
 		errno = EINVAL;
 		return NULL;
@@ -847,22 +850,32 @@ struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *na
 	d = dso_new(name ? name : "[memory]");
 	if (!d)
 		return NULL;
-	/* libelf may write to the image (decompression, byte swapping) and the
-	 * vDSO is mapped read-only: work on a copy. */
 	d->image = malloc(size);
 	if (!d->image) {
-		err = -ENOMEM;
-		goto cleanup;
+		*err = -ENOMEM;
+		return d;
 	}
 	memcpy(d->image, image, size);
 	d->image_size = size;
-	elf = elf_memory(d->image, size);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	err = load_elf(d, elf, NULL);
-cleanup:
+	d->elf = elf_memory(d->image, size);
+	if (!d->elf || elf_kind(d->elf) != ELF_K_ELF)
+		*err = -EINVAL;
+	return d;
+}
+
+struct elf_dso *elf_dso__open_mem(const void *image, size_t size, const char *name)
+{
+	int err;
+	struct elf_dso *d = dso_of_image(image, size, name, &err);
+	Elf *elf;
+
+	if (!d)
+		return NULL;
+	/* load_elf keeps what it reads; the image's handle goes */
+	elf = d->elf;
+	d->elf = NULL;
+	if (!err)
+		err = load_elf(d, elf, NULL);
 	elf_end(elf);
 	return opened(d, err);
 }
@@ -927,31 +940,13 @@ struct elf_dso *elf_dso__open_tables_fd(int fd, const char *name)
 
 struct elf_dso *elf_dso__open_tables_mem(const void *image, size_t size, const char *name)
 {
-	struct elf_dso *d;
-	int err = 0;
+	int err;
+	struct elf_dso *d = dso_of_image(image, size, name, &err);
 
-	if (!elf_ready() || !image || !size) {
-		errno = EINVAL;
-		return NULL;
-	}
-	d = dso_new(name ? name : "[memory]");
 	if (!d)
 		return NULL;
-	/* a copy, as in elf_dso__open_mem */
-	d->image = malloc(size);
-	if (!d->image) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	memcpy(d->image, image, size);
-	d->image_size = size;
-	d->elf = elf_memory(d->image, size);
-	if (!d->elf || elf_kind(d->elf) != ELF_K_ELF) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	err = tables_init(d);
-cleanup:
+	if (!err)
+		err = tables_init(d);
 	return opened(d, err);
 }
 

@@ -392,23 +392,9 @@ int unwind_maps__reap(struct unwind_maps *m)
 	return n;
 }
 
-void unwind_maps__read_stats(const struct unwind_maps *m, __u64 *stats)
+int unwind_maps__stats_fd(const struct unwind_maps *m)
 {
-	int nr_cpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(m->skel->maps.stats);
-	__u64 *vals;
-
-	if (nr_cpus <= 0)
-		return;
-	vals = calloc(nr_cpus, sizeof(*vals));
-	if (!vals)
-		return;
-	for (__u32 k = 0; k < EMBER_STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
-		for (int c = 0; c < nr_cpus; c++)
-			stats[k] += vals[c];
-	}
-	free(vals);
+	return bpf_map__fd(m->skel->maps.stats);
 }
 
 bool unwind_maps__prog(const struct unwind_maps *m, int i, int *fd, const char **name)

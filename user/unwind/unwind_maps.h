@@ -77,8 +77,9 @@ void unwind_maps__fds(const struct unwind_maps *m, struct unwind_maps_fds *out);
 const struct unwind_maps_seed *unwind_maps__seeding(const struct unwind_maps *m);
 /* File ids given out so far (bounded by max_files). */
 __u32 unwind_maps__files_used(const struct unwind_maps *m);
-/* Adds the owner's BPF counters into stats[EMBER_UNW_MAP_STAT_MAX]. */
-void unwind_maps__read_stats(const struct unwind_maps *m, __u64 *stats);
+/* The owner's per-CPU counters (EMBER_STAT_UNW_*), as every object's
+ * stats map. */
+int unwind_maps__stats_fd(const struct unwind_maps *m);
 /* The keys of exited processes stay while the kernel tears their address
  * space down (samples then still walk it), and at most 64 exits longer;
  * this drops those of processes now gone or zombies. Returns how many

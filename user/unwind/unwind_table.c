@@ -307,6 +307,22 @@ static int push_raw(struct builder *b, const struct raw_row *r)
 	return 0;
 }
 
+/* One FDE's rows, raw[first .. first + n), starting at start. */
+static int push_span(struct builder *b, __u64 start, size_t first, size_t n)
+{
+	if (b->nr_spans == b->cap_spans) {
+		size_t cap = b->cap_spans ? b->cap_spans * 2 : 256;
+		struct span *s = realloc(b->spans, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		b->spans = s;
+		b->cap_spans = cap;
+	}
+	b->spans[b->nr_spans++] = (struct span){ start, first, n };
+	return 0;
+}
+
 static int on_row(void *arg, const struct cfi_row *r)
 {
 	struct builder *b = arg;
@@ -389,19 +405,9 @@ static int on_fde(void *arg, const struct cfi_fde *f, bool ok)
 		}
 		b->eh_fdes[b->nr_eh_fdes++] = (struct range){ f->start, f->end };
 	}
-	if (b->nr_raw > b->fde_first) {
-		if (b->nr_spans == b->cap_spans) {
-			size_t cap = b->cap_spans ? b->cap_spans * 2 : 256;
-			struct span *n = realloc(b->spans, cap * sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			b->spans = n;
-			b->cap_spans = cap;
-		}
-		b->spans[b->nr_spans++] = (struct span){ b->raw[b->fde_first].start, b->fde_first,
-							 b->nr_raw - b->fde_first };
-	}
+	if (b->nr_raw > b->fde_first &&
+	    push_span(b, b->raw[b->fde_first].start, b->fde_first, b->nr_raw - b->fde_first))
+		return -ENOMEM;
 	b->fde_first = b->nr_raw;
 	return 0;
 }
@@ -683,17 +689,7 @@ static int stop_at_entry(struct builder *b)
 	r.seq = b->seq++;
 	if (push_raw(b, &r))
 		return -ENOMEM;
-	if (b->nr_spans == b->cap_spans) {
-		size_t cap = b->cap_spans ? b->cap_spans * 2 : 256;
-		struct span *n = realloc(b->spans, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		b->spans = n;
-		b->cap_spans = cap;
-	}
-	b->spans[b->nr_spans++] = (struct span){ off, b->nr_raw - 1, 1 };
-	return 0;
+	return push_span(b, off, b->nr_raw - 1, 1);
 }
 
 static struct unwind_table *build(struct elf_dso *d, __u64 file_size,
