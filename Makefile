@@ -174,6 +174,9 @@ bench-offcpu: $(OUTPUT)/ember $(WORKLOAD_BINS)
 bench-alloc: $(OUTPUT)/ember $(WORKLOAD_BINS)
 	$(Q)tools/bench_alloc.sh $(OUTPUT)/ember $(OUTPUT)/workloads
 
+bench-unwind: $(OUTPUT)/ember $(WORKLOAD_BINS)
+	$(Q)tools/bench_unwind.sh $(OUTPUT)/ember $(OUTPUT)/workloads
+
 bench-flamegraph: $(OUTPUT)/ember
 	$(Q)tools/bench_flamegraph.sh $(OUTPUT)/ember
 
