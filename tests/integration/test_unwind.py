@@ -172,6 +172,8 @@ class UnwindTest(EmberTest):
         n = prof.count(lambda fr: fr[0] == name)
         partial = prof.count(lambda fr: fr[0] == name and PARTIAL in fr)
         self.assertGreater(n, 20, prof.summary())
-        # what is left is code without CFI (crt's exit path), counted
-        self.assertLessEqual(partial, max(2, n // 50), "%d of %d samples of %s partial\n%s\n%s"
+        # what is left is code without CFI (crt's exit path, ld.so's
+        # lazy-binding trampolines), counted as invalid, not no_table: a
+        # few percent of a process that lives a millisecond
+        self.assertLessEqual(partial, max(3, n // 20), "%d of %d samples of %s partial\n%s\n%s"
                              % (partial, n, name, prof.summary(), r))
