@@ -54,14 +54,10 @@ extern int bpf_iter_task_vma_new(struct bpf_iter_task_vma *it, struct task_struc
 extern struct vm_area_struct *bpf_iter_task_vma_next(struct bpf_iter_task_vma *it) __ksym;
 extern void bpf_iter_task_vma_destroy(struct bpf_iter_task_vma *it) __ksym;
 
-/* A process with regions. gen changes at each exec (and when the entry is
- * created): userspace's seeding of a process from an older /proc scan is
- * refused once the process exec'd after the scan. */
-struct unw_proc {
-	__u64 next_slot;
-	__u32 gen;
-	__u32 dead; /* exited: its keys go later (unw_exit) */
-};
+/* unw_procs' value is struct ember_unw_proc (include/ember_abi.h): gen
+ * changes at each exec (and when the entry is created), so userspace's
+ * seeding of a process from an older /proc scan is refused once the
+ * process exec'd after the scan. */
 
 struct unw_region_key {
 	__u32 tgid;
@@ -84,7 +80,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1); /* set by userspace */
 	__type(key, __u32);
-	__type(value, struct unw_proc);
+	__type(value, struct ember_unw_proc);
 } unw_procs SEC(".maps");
 
 struct {
@@ -264,9 +260,9 @@ __noinline int unw_region_remove(__u32 tgid, __u64 start)
 	return 0;
 }
 
-static __always_inline struct unw_proc *unw_proc_get(__u32 tgid)
+static __always_inline struct ember_unw_proc *unw_proc_get(__u32 tgid)
 {
-	struct unw_proc init = { .gen = __sync_fetch_and_add(&unw_gen_seq, 1) + 1 };
+	struct ember_unw_proc init = { .gen = __sync_fetch_and_add(&unw_gen_seq, 1) + 1 };
 
 	return map_lookup_or_try_init(&unw_procs, &tgid, &init);
 }
@@ -283,7 +279,7 @@ __noinline int unw_region_insert(__u32 tgid, const struct ember_unw_mapping *val
 	struct unw_region reg = {};
 	struct unw_region *old;
 	__u64 start;
-	struct unw_proc *p;
+	struct ember_unw_proc *p;
 
 	if (!val || val->start >= val->end)
 		return 0;
@@ -514,10 +510,10 @@ static long unw_clear_slot(__u64 i, struct unw_clear_ctx *c)
 /* Remove every region of tgid. Runs when no other thread of it changes
  * its mappings (exec after de_thread, exit of the last thread). Returns
  * the process's entry (still there, no regions) or NULL. */
-static __always_inline struct unw_proc *unw_clear(__u32 tgid)
+static __always_inline struct ember_unw_proc *unw_clear(__u32 tgid)
 {
 	struct unw_clear_ctx c = { .tgid = tgid };
-	struct unw_proc *p = bpf_map_lookup_elem(&unw_procs, &tgid);
+	struct ember_unw_proc *p = bpf_map_lookup_elem(&unw_procs, &tgid);
 	__u64 n;
 
 	if (!p)
@@ -550,7 +546,7 @@ int unw_exec(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct mm_struct *mm = task->mm;
 	struct pt_regs *regs;
-	struct unw_proc *p;
+	struct ember_unw_proc *p;
 
 	(void)ctx;
 	/* the old image's keys go first, target or not (none: one lookup) */
@@ -697,7 +693,7 @@ int unw_munmap(struct trace_event_raw_sys_enter *ctx)
  * unw_dead came): a process alive again under it is left alone. */
 static __always_inline void unw_clear_dead(__u32 tgid)
 {
-	struct unw_proc *p = bpf_map_lookup_elem(&unw_procs, &tgid);
+	struct ember_unw_proc *p = bpf_map_lookup_elem(&unw_procs, &tgid);
 
 	if (!p || !p->dead)
 		return;
@@ -735,7 +731,7 @@ int unw_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (struct task_struct *)ctx->args[0];
 	__u32 tgid, old;
-	struct unw_proc *p;
+	struct ember_unw_proc *p;
 	__u64 slot;
 
 	/* the last thread of the process: do_exit counted it out of
@@ -799,7 +795,7 @@ int unw_reap(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tp")
 int unw_seed_begin(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct unw_proc *p = unw_proc_get(ctx->args[0]);
+	struct ember_unw_proc *p = unw_proc_get(ctx->args[0]);
 
 	if (!p) {
 		stat_inc(EMBER_STAT_UNW_REGIONS_FULL);
@@ -812,7 +808,7 @@ SEC("raw_tp")
 int unw_seed(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u32 tgid = ctx->args[0];
-	struct unw_proc *p = bpf_map_lookup_elem(&unw_procs, &tgid);
+	struct ember_unw_proc *p = bpf_map_lookup_elem(&unw_procs, &tgid);
 	struct unw_vma v = {
 		.start = ctx->args[2],
 		.end = ctx->args[3],

@@ -284,6 +284,17 @@ struct ember_unw_inode {
 };
 _Static_assert(sizeof(struct ember_unw_inode) == 16, "ember_unw_inode ABI changed");
 
+/* A process in unw_procs (bpf/unwind_maps.bpf.c): its next region slot,
+ * its generation (bumped at exec: a /proc scan older than it is refused),
+ * and whether it exited (its keys wait for the teardown, and userspace
+ * reaps them once the process is gone). */
+struct ember_unw_proc {
+	__u64 next_slot;
+	__u32 gen;
+	__u32 dead;
+};
+_Static_assert(sizeof(struct ember_unw_proc) == 16, "ember_unw_proc ABI changed");
+
 /* The kernel's dev_t layout (MINORBITS in include/linux/kdev_t.h). */
 #define EMBER_KDEV_MINOR_BITS 20
 

@@ -14,6 +14,7 @@
 #include "sys/cpus.h"
 #include "lib/output_file.h"
 #include "collect/targets.h"
+#include "sys/procfs.h"
 
 static void test_cpulist(void **state)
 {
@@ -77,10 +78,10 @@ static void test_tgid_and_alive(void **state)
 	(void)state;
 	assert_int_equal(targets__tgid_of(getpid(), &tgid), 0);
 	assert_int_equal(tgid, getpid());
-	assert_true(targets__alive(getpid(), getpid()));
+	assert_true(procfs__alive(getpid(), getpid()));
 	/* PIDs above pid_max never exist */
 	assert_int_equal(targets__tgid_of(0x3ffffff0, &tgid), -3);
-	assert_false(targets__alive(0x3ffffff0, 0x3ffffff0));
+	assert_false(procfs__alive(0x3ffffff0, 0x3ffffff0));
 }
 
 static int count_entries(const char *dir)

@@ -41,6 +41,7 @@
 #include "stack/stack_builder.h"
 #include "symbolize/symbolizer.h"
 #include "collect/targets.h"
+#include "sys/procfs.h"
 
 #define EXIT_USAGE 2
 
@@ -601,11 +602,11 @@ int record__main(int argc, char **argv)
 			int alive = 0;
 
 			for (int i = 0; i < o->nr_pids; i++)
-				alive += targets__alive(o->pids[i], o->pids[i]);
+				alive += procfs__alive(o->pids[i], o->pids[i]);
 			if (!alive)
 				break;
 		}
-		if (o->tid && !targets__alive(tgid, o->tid))
+		if (o->tid && !procfs__alive(tgid, o->tid))
 			break;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_stop);

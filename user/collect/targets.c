@@ -67,20 +67,6 @@ int targets__tgid_of(__u32 tid, __u32 *tgid)
 	return err;
 }
 
-bool targets__alive(__u32 tgid, __u32 tid)
-{
-	struct pid_stat st;
-	char rel[48], *text = NULL;
-	bool alive;
-
-	snprintf(rel, sizeof(rel), "%u/task/%u/stat", tgid, tid);
-	if (procfs__read("/proc", rel, &text))
-		return false;
-	alive = !procfs__parse_pid_stat(text, 4096, &st) && st.state != 'Z' && st.state != 'X';
-	free(text);
-	return alive;
-}
-
 struct command {
 	pid_t pid;
 	int release_fd; /* write end: one byte lets the child exec */

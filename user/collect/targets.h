@@ -20,8 +20,6 @@ int targets__tgid_of(__u32 tid, __u32 *tgid);
 /* argv0 as execvp finds it (through PATH unless it has a '/'): 0 and
  * *out malloc'd, or -ENOENT / -EACCES. */
 int targets__resolve_command(const char *argv0, char **out);
-/* Whether a process or thread still runs (exited or zombie: false). */
-bool targets__alive(__u32 tgid, __u32 tid);
 
 /*
  * A command started stopped before exec: the child waits until

@@ -22,6 +22,7 @@
 #include "collect/unwinder.h"
 #include "lib/file_open.h"
 #include "lib/log.h"
+#include "sys/proc_maps.h"
 #include "unwind/unwind_maps.h"
 #include "unwind/unwind_store.h"
 #include "unwind/unwind_table.h"
@@ -80,25 +81,18 @@ static void on_file(void *ctx, const struct ember_unw_event *ev)
 static struct unwind_table *vdso_table(void)
 {
 	unsigned long base = getauxval(AT_SYSINFO_EHDR);
-	unsigned long long start, end;
-	char line[256], name[64];
 	struct unwind_table *t = NULL;
-	FILE *f;
+	struct proc_maps *pm;
 
-	if (!base)
+	if (!base || !(pm = proc_maps__read("/proc/self/maps")))
 		return NULL;
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return NULL;
-	while (fgets(line, sizeof(line), f)) {
-		name[0] = '\0';
-		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %63s", &start, &end, name) == 3 &&
-		    start == base && strcmp(name, "[vdso]") == 0) {
-			t = unwind_table__new_mem((const void *)base, end - start, "[vdso]");
-			break;
-		}
+	for (size_t i = 0; i < proc_maps__nr(pm) && !t; i++) {
+		const struct proc_map *e = proc_maps__entry(pm, i);
+
+		if (e->start == base && strcmp(e->path, "[vdso]") == 0)
+			t = unwind_table__new_mem((const void *)base, e->end - e->start, "[vdso]");
 	}
-	fclose(f);
+	proc_maps__free(pm);
 	return t;
 }
 

@@ -259,8 +259,6 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 
 		if (rf->flags & RAW_FRAME_TRUNCATED)
 			sb->st.truncated_depth++;
-		if (rf->flags & RAW_FRAME_PARTIAL)
-			lost |= UNWIND_FP_BEFORE_ENTRY;
 		if (rf->kind == RAW_FRAME_INTERP || k < kskip)
 			continue;
 		if (sb->replaced[k]) {
@@ -280,7 +278,9 @@ int stack_builder__add(struct stack_builder *sb, const struct raw_stack *rs, con
 		sb->st.leaf_caller_missing++;
 		sb->st.leaf_caller_missing_value += values[0];
 	}
-	if (lost & UNWIND_FP_BEFORE_ENTRY) {
+	/* outer frames missing: inferred of a frame-pointer walk, said by
+	 * the table walk */
+	if ((lost & UNWIND_FP_BEFORE_ENTRY) || partial) {
 		sb->st.truncated_unwind++;
 		sb->st.truncated_unwind_value += values[0];
 	}

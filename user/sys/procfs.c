@@ -1071,3 +1071,17 @@ double procfs__ticks_to_sec(__u64 ticks)
 {
 	return (double)ticks / (double)procfs__ticks_per_sec();
 }
+
+bool procfs__alive(__u32 tgid, __u32 tid)
+{
+	struct pid_stat st;
+	char rel[48], *text = NULL;
+	bool alive;
+
+	snprintf(rel, sizeof(rel), "%u/task/%u/stat", tgid, tid);
+	if (procfs__read("/proc", rel, &text))
+		return false;
+	alive = !procfs__parse_pid_stat(text, 4096, &st) && st.state != 'Z' && st.state != 'X';
+	free(text);
+	return alive;
+}

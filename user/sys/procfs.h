@@ -165,6 +165,9 @@ int procfs__parse_schedstat(const char *text, __u64 *run_ns);
  * EOF; at most 64 MiB, -EFBIG beyond) into a malloc'd NUL-terminated
  * buffer. Returns 0 or -errno (-ENOENT/-ESRCH: the process is gone). */
 int procfs__read(const char *proc_root, const char *rel_path, char **text);
+/* Whether thread tid of process tgid still runs: false once it is gone, a
+ * zombie or dead (its address space released). */
+bool procfs__alive(__u32 tgid, __u32 tid);
 /* Entries in PROC_ROOT/PID/fd, or -errno (-EACCES when not permitted). */
 int procfs__count_fds(const char *proc_root, __u32 pid);
 /* Every descendant of pid (children, their children...), from the ppid

@@ -24,6 +24,7 @@
 #include "lib/number.h"
 #include "lib/options.h"
 #include "collect/targets.h"
+#include "sys/procfs.h"
 #include "top/top.h"
 #include "top/top_panel.h"
 #include "top/top_probe.h"
@@ -554,7 +555,7 @@ int top__main(int argc, char **argv)
 	}
 	if (env_check__caps() || env_check__btf())
 		return 1;
-	if (t.o.pid && !targets__alive(t.o.pid, t.o.pid)) {
+	if (t.o.pid && !procfs__alive(t.o.pid, t.o.pid)) {
 		p_err("no process with PID %u: check the PID (ps -p %u)", t.o.pid, t.o.pid);
 		return 1;
 	}

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "lib/log.h"
 #include "sys/proc_maps.h"
+#include "sys/procfs.h"
 #include "unwind/unwind_maps.h"
 #include "unwind_maps.skel.h"
 
@@ -330,26 +331,6 @@ __u32 unwind_maps__files_used(const struct unwind_maps *m)
 	return n < m->max_files ? (__u32)n : m->max_files;
 }
 
-/* Whether the process has released its address space: gone, or a zombie
- * (exit_mm runs before the exit is reported). */
-static bool torn_down(__u32 tgid)
-{
-	char path[48], buf[512], *p;
-	FILE *f;
-	bool gone = true;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", tgid);
-	f = fopen(path, "re");
-	if (!f)
-		return true;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) && p[1] == ' ')
-		gone = p[2] == 'Z' || p[2] == 'X';
-	else
-		gone = false;
-	fclose(f);
-	return gone;
-}
-
 long unwind_maps__register_file(struct unwind_maps *m, __u64 dev, __u64 ino)
 {
 	__u64 args[7] = { 0, 0, 0, 0, dev, ino, 0 };
@@ -373,10 +354,7 @@ int unwind_maps__reap(struct unwind_maps *m)
 	/* collect first: deleting while iterating restarts the walk */
 	while (nr < (int)(sizeof(dead) / sizeof(dead[0])) &&
 	       bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct {
-			__u64 next_slot;
-			__u32 gen, dead;
-		} v;
+		struct ember_unw_proc v;
 
 		if (bpf_map_lookup_elem(fd, &next, &v) == 0 && v.dead)
 			dead[nr++] = next;
@@ -386,7 +364,9 @@ int unwind_maps__reap(struct unwind_maps *m)
 	for (int i = 0; i < nr; i++) {
 		__u64 args[1] = { dead[i] };
 
-		if (torn_down(dead[i]) && run_seed_prog(m->skel->progs.unw_reap, args, 1) == 0)
+		/* gone or a zombie: its address space is released */
+		if (!procfs__alive(dead[i], dead[i]) &&
+		    run_seed_prog(m->skel->progs.unw_reap, args, 1) == 0)
 			n++;
 	}
 	return n;
